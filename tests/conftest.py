@@ -1,0 +1,17 @@
+import os, pytest
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+@pytest.fixture(scope='session')
+def run_path(tmp_path_factory):
+    "One run directory shared by the notebook tests of a session, so later chapters reuse what earlier ones wrote."
+    return tmp_path_factory.mktemp('run')
+
+def real_data_available():
+    from uncertainty_nn.data import find_source
+    try: return find_source()[0] is not None
+    except Exception: return False
+
+needs_data = pytest.mark.skipif(not os.environ.get('UNCERTAINTY_NN_DATA') and not real_data_available(),
+                                reason='real CIFAR-10 not found: set $UNCERTAINTY_NN_DATA to its archive or folder')
