@@ -50,7 +50,6 @@ def bench_attacks(a):
             print(f"  {kw}: speed-up {t32/t:.2f}x vs fp32, clean {r['clean']:.2%} ({100*(r['clean']-ra_ours['clean']):+.2f}), robust {r['robust']:.2%} ({100*(r['robust']-ra_ours['robust']):+.2f})")
 
 def bench_ifa(a):
-    import tracemalloc
     from uncertainty_nn.ifa import ifa
     from uncertainty_nn.attacks import signed_step, eval_mode
     dev = torch.device(a.device)
@@ -73,11 +72,12 @@ def bench_ifa(a):
     print(f"IFA, {len(y)} images x {a.iters} iterations on {a.arch}-{a.size}, batch {a.bs}, {dev}")
     print(f"  uncertainty_nn  {n_it/t_ours:9.1f} image-iterations/s   Δ_N storage {res.steps.element_size() * res.steps.numel()/2**20:7.2f} MiB ({res.steps.dtype})")
     print(f"  plain float32   {n_it/t_plain:9.1f} image-iterations/s   Δ_N storage {ref.element_size() * ref.numel()/2**20:7.2f} MiB (torch.float32)")
-    print(f"  throughput ratio {t_plain/t_ours:.3f}x   storage ratio {ref.element_size()/res.steps.element_size():.1f}x smaller"
-          f"   max |Δ difference| {(res.delta - ref).abs().max().item():.2e}")
-    for fn, name in ((ours, 'uncertainty_nn'), (plain, 'plain float32')):
-        tracemalloc.start(); fn(); peak = tracemalloc.get_traced_memory()[1]; tracemalloc.stop()
-        print(f"  peak Python-heap allocation during the run ({name}): {peak/2**20:.2f} MiB")
+    differ = (res.delta - ref).abs() > 1e-4
+    print(f"  throughput ratio {t_plain/t_ours:.3f}x   storage ratio {ref.element_size()/res.steps.element_size():.1f}x smaller")
+    print(f"  pixels whose Δ_N differs: {differ.float().mean().item():.2%} (the float loop accumulates rounding error in X_n, "
+          f"which flips the sign of near-zero gradients; the integer form is exact)")
+    full = 50_000 * 3 * 32 * 32
+    print(f"  Δ_N storage for all 50,000 training images at N = 200: {full * 2 / 2**20:.0f} MiB (int16) vs {full * 4 / 2**20:.0f} MiB (float32)")
 
 def bench_data(a):
     from uncertainty_nn.data import load_cifar10
