@@ -1,0 +1,71 @@
+"Pix2Pix and TCL: shapes, gradient flow through the generator, identity with a zero generator, training, checkpoints."
+import pytest, torch, torch.nn as nn
+from uncertainty_nn.data import Split
+from uncertainty_nn.pix2pix import Pix2PixGenerator, PatchDiscriminator, TCL, train_pix2pix, load_generator
+from uncertainty_nn.classifiers import build_classifier, save_checkpoint, CheckpointError
+from uncertainty_nn.attacks import bim, input_grad
+from uncertainty_nn.ifa import ifa
+
+def images(n=32, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return Split(torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g), torch.randint(0, 10, (n,), generator=g))
+
+@pytest.mark.parametrize('n', [1, 5])
+def test_generator_shape_and_range(n):
+    G = Pix2PixGenerator(ngf=4, scale=0.3).eval()
+    out = G(torch.rand(n, 3, 32, 32))
+    assert out.shape == (n, 3, 32, 32) and out.abs().max() <= 0.3
+    assert PatchDiscriminator(4)(torch.rand(n, 6, 32, 32)).shape == (n, 1, 6, 6)
+
+class Shift(nn.Module):
+    "The classifier fed x + c for a constant c (no gradient through c)."
+    def __init__(self, m, c): super().__init__(); self.m, self.c = m, c
+    def forward(self, x): return self.m(x + self.c)
+
+def test_attack_on_tcl_goes_through_generator():
+    torch.manual_seed(0)
+    m, G = build_classifier('conv', 'tiny').eval(), Pix2PixGenerator(ngf=4, scale=0.5).eval()
+    s = images(8); x = s.x.float() / 255
+    with torch.no_grad(): c = G(x)
+    tcl, const = TCL(m, G), Shift(m, c)
+    with torch.no_grad(): assert torch.allclose(tcl(x), const(x), atol=1e-6)      # same function value at x ...
+    g_tcl, g_const = input_grad(tcl, x, s.y), input_grad(const, x, s.y)
+    assert not torch.allclose(g_tcl, g_const, atol=1e-6)                             # ... but the gradient sees G
+    assert not torch.equal(bim(tcl, x, s.y), bim(const, x, s.y))
+
+class Zero(nn.Module):
+    def forward(self, x): return torch.zeros_like(x)
+
+def test_zero_generator_tcl_equals_classifier():
+    m = build_classifier('res', 'tiny').eval(); s = images(6); x = s.x.float() / 255
+    with torch.no_grad(): assert torch.equal(TCL(m, Zero())(x), m(x))
+    assert torch.equal(bim(TCL(m, Zero()), x, s.y), bim(m, x, s.y))
+
+def pairs(n=64):
+    s = images(n)
+    torch.manual_seed(1)
+    m = build_classifier('conv', 'tiny').eval()
+    return s, ifa(m, s, n_iter=5, quiet=True)
+
+def test_short_training_lowers_l1():
+    s, res = pairs()
+    G, D, hist = train_pix2pix(s, res, epochs=6, bs=16, ngf=8, ndf=8, quiet=True)
+    l1 = [h['l1'] for h in hist]
+    assert l1[-1] < 0.97 * l1[0] and all(b < a for a, b in zip(l1, l1[1:])), l1
+    assert G.scale.item() == pytest.approx(res.delta.abs().max().item()) and not G.training
+
+def test_mismatched_pairs_refused():
+    s, res = pairs(16)
+    with pytest.raises(ValueError, match='other images'): train_pix2pix(images(16, seed=5), res, epochs=1, quiet=True)
+
+def test_generator_checkpoint(tmp_path):
+    s, res = pairs(16)
+    G, _, _ = train_pix2pix(s, res, epochs=1, bs=8, ngf=4, ndf=4, quiet=True)
+    G2 = load_generator(save_checkpoint(tmp_path/'g.pt', G))
+    x = torch.rand(3, 3, 32, 32)
+    with torch.no_grad(): assert torch.equal(G(x), G2(x))
+    assert G2.meta['pairs_digest'] == res.digest and G2.scale == G.scale
+    with pytest.raises(ValueError, match='not a Pix2Pix'): load_generator(save_checkpoint(tmp_path/'c.pt', build_classifier('conv', 'tiny')))
+    with pytest.raises(FileNotFoundError): load_generator(tmp_path/'none.pt')
+    (tmp_path/'bad.pt').write_bytes(b'garbage')
+    with pytest.raises(CheckpointError, match='corrupt'): load_generator(tmp_path/'bad.pt')
