@@ -162,4 +162,12 @@ d = { 'settings': { 'branch': 'main',
                                         'uncertainty_nn.pix2pix.load_generator': ( 'pix2pix.html#load_generator',
                                                                                    'uncertainty_nn/pix2pix.py'),
                                         'uncertainty_nn.pix2pix.train_pix2pix': ( 'pix2pix.html#train_pix2pix',
-                                                                                  'uncertainty_nn/pix2pix.py')}}}
+                                                                                  'uncertainty_nn/pix2pix.py')},
+            'uncertainty_nn.theory': { 'uncertainty_nn.theory._trapz': ('theory.html#_trapz', 'uncertainty_nn/theory.py'),
+                                       'uncertainty_nn.theory.commutator': ('theory.html#commutator', 'uncertainty_nn/theory.py'),
+                                       'uncertainty_nn.theory.gaussian_product': ( 'theory.html#gaussian_product',
+                                                                                   'uncertainty_nn/theory.py'),
+                                       'uncertainty_nn.theory.line_products': ('theory.html#line_products', 'uncertainty_nn/theory.py'),
+                                       'uncertainty_nn.theory.loss_line': ('theory.html#loss_line', 'uncertainty_nn/theory.py'),
+                                       'uncertainty_nn.theory.uncertainty_product': ( 'theory.html#uncertainty_product',
+                                                                                      'uncertainty_nn/theory.py')}}}
