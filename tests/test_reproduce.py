@@ -90,11 +90,11 @@ PNG = base64.b64encode(bytes.fromhex('89504e470d0a1a0a0000000d494844520000000100
 
 def test_docs_hold_figures(tmp_path):
     src = tmp_path/'nbs'; src.mkdir()
-    nb = make_nb(src/'00_data.ipynb', ["#| hide\nsecret = 1", "plot()"])
+    nb = make_nb(src/'00_data.ipynb', ["#| hide\nsecret = 1", "plot()", "#| export\ndef documented(x):\n    'A documented function.'\n    return x"])
     d = nbformat.read(str(nb), 4)
     d.cells[2].outputs = [nbformat.v4.new_output('display_data', data={'image/png': PNG, 'text/plain': '<Figure>'})]
     nbformat.write(d, str(nb))
     out = R.build_docs(tmp_path/'site', nbs=src)
     page = (out/'00_data.html').read_text()
-    assert 'data:image/png;base64' in page and 'secret = 1' not in page
+    assert 'data:image/png;base64' in page and 'secret = 1' not in page and 'A documented function.' in page and '#| export' not in page and '#| hide' not in page
     assert "href='00_data.html'" in (out/'toc.html').read_text()
