@@ -86,7 +86,7 @@ def run_chapter(nb: Path, out_dir: Path, params: dict, log=print) -> Path:
     atomic_write(pfile, lambda f: f.write(json.dumps(params).encode()))
     return done
 
-# %% ../nbs/07_reproduce.ipynb #bcd89441
+# %% ../nbs/07_reproduce.ipynb #7a4a891c
 def _pct(v): return f"{100 * v:.1f}%"
 
 def claim_fgsm(m):
@@ -129,7 +129,9 @@ def claim_high_freq(m):
     "Fig 7: the high-frequency ratio of Δ₁ rises with TA — positive correlation of TA with the paper's ratio (fftshift reading)."
     c = m['fig7']['corr']
     ok = None if math.isnan(c['ratio_shift']) else c['ratio_shift'] > 0
-    return ok, f"corr(TA, ratio shifted) {c['ratio_shift']:+.2f}; unshifted {c['ratio_noshift']:+.2f}; radial share above r={m['fig7']['radius']} {c['radial_share']:+.2f} ({len(m['fig7']['rows'])} classifiers)"
+    per = '; '.join(f"{a} alone {v['ratio_shift']:+.2f}" for a, v in m['fig7'].get('corr_by_arch', {}).items())
+    return ok, (f"corr(TA, ratio shifted) {c['ratio_shift']:+.2f} ({len(m['fig7']['rows'])} classifiers{'; ' + per if per else ''}); "
+                f"unshifted {c['ratio_noshift']:+.2f}; radial share above r={m['fig7']['radius']} {c['radial_share']:+.2f}")
 
 def claim_uncertainty(m):
     "Eq. 16: σ_p σ_x ≥ 1/2 — the commutator and the Gaussian's 1/2 check out, and no windowed loss line falls below 1/2."
