@@ -72,11 +72,13 @@ def test_pgd_generator_repeatable():
     a = pgd(m, x, y, generator=torch.Generator().manual_seed(3)); b = pgd(m, x, y, generator=torch.Generator().manual_seed(3))
     assert torch.equal(a, b)
 
-def test_amp_and_channels_last_options_run():
-    m, (x, y) = build_classifier('conv', 'tiny'), batch(8, hw=32)
+def test_channels_last_matches_and_amp_runs():
+    m, (x, y) = build_classifier('conv', 'tiny'), batch(16, hw=32)
     r32 = robust_accuracy(m, (x, y), 'bim')
-    r = robust_accuracy(m, (x, y), 'bim', amp=True, channels_last=True)
-    assert 0 <= r['robust'] <= r['clean'] <= 1 and abs(r['clean'] - r32['clean']) <= 0.25
+    assert robust_accuracy(m, (x, y), 'bim', channels_last=True) == r32          # a memory layout, not a different computation
+    assert next(m.parameters()).is_contiguous()                                    # layout restored
+    r = robust_accuracy(m, (x, y), 'bim', amp=True, channels_last=True)          # bfloat16: accuracies are checked on a GPU by the benchmark
+    assert 0 <= r['robust'] <= r['clean'] <= 1
 
 # --- parity with torchattacks (a reference implementation), exact at these sizes
 @pytest.mark.parametrize('seed', range(3))

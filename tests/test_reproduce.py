@@ -83,6 +83,7 @@ def test_write_report(tmp_path):
     assert '| high-frequency ratio rises with TA | **supported** |' in md and '![Fig 7' in md and 'seed 1:' in md
     assert m['across_seeds']['fig7/corr/ratio_shift'] == pytest.approx(dict(mean=0.6, std=0.5, n=2))
     assert "<img src='figures/fig7_ratio.png'" in (tmp_path/'report.html').read_text()
+    assert '| fig7/corr/ratio_shift | 0.6000 | 0.5000 |' in md and 'Across seeds' in (tmp_path/'report.html').read_text()
     assert json.loads((tmp_path/'metrics.json').read_text())['claims'][0]['verdict'] == 'supported'
 
 PNG = base64.b64encode(bytes.fromhex('89504e470d0a1a0a0000000d4948445200000001000000010806000000'

@@ -175,7 +175,7 @@ def read_metrics(run: Path) -> dict:
     "All `metrics/*.json` of a run directory, by name."
     return {p.stem: json.loads(p.read_text()) for p in sorted((Path(run)/'metrics').glob('*.json'))}
 
-# %% ../nbs/07_reproduce.ipynb #15ed6b17
+# %% ../nbs/07_reproduce.ipynb #b693d7bb
 FIGURES = [('fig1_accuracy', 'Fig 1: test accuracy and robust accuracy'), ('fig1_examples', 'Fig 1: FGSM examples'),
            ('fig3_ifa', 'Fig 3: IFA on the training set'), ('fig3_examples', 'Fig 3: X₀, Δ_N, X_N'),
            ('fig6_cl_tcl', 'Fig 6: CL and TCL against N_epoch'), ('fig6_examples', 'Fig 6: true Δ_N and G(X₀)'),
@@ -199,7 +199,10 @@ def write_report(out: Path, runs: dict, profile: str, seconds: float | None = No
     tbl = ["| claim | verdict | this run's numbers |", "|---|---|---|"]
     tbl += [f"| {c['claim']} | **{c['verdict']}** | " + '<br>'.join(f"seed {s}: {e}" for s, e in c['evidence'].items()).replace('|', '/') + ' |' for c in claims]
     rules = '\n'.join(f"- *{c['claim']}*: {c['rule']}" for c in claims)
-    md = head + "\n## Claims\n\n" + '\n'.join(tbl) + "\n\nHow each verdict is decided:\n\n" + rules + "\n\n## Figures\n\n" + '\n\n'.join(f"### {t}\n\n![{t}](figures/{n}.png)" for n, t in figs) + '\n'
+    spread = [(k, v) for k, v in metrics['across_seeds'].items() if k.split('/')[0] in ('fig1', 'fig6', 'fig7') and any(w in k for w in ('results', 'corr/'))
+              and not k.endswith('/n')]
+    sp_md = ("\n## Across seeds\n\n| number | mean | sd |\n|---|---|---|\n" + '\n'.join(f"| {k} | {v['mean']:.4f} | {v['std']:.4f} |" for k, v in spread) + '\n') if spread else ''
+    md = head + "\n## Claims\n\n" + '\n'.join(tbl) + "\n\nHow each verdict is decided:\n\n" + rules + "\n" + sp_md + "\n## Figures\n\n" + '\n\n'.join(f"### {t}\n\n![{t}](figures/{n}.png)" for n, t in figs) + '\n'
     atomic_write(out/'report.md', lambda f: f.write(md.encode()))
     e = html.escape
     rows_html = ''.join(f"<tr><td>{e(c['claim'])}</td><td><b>{e(c['verdict'])}</b></td><td>{'<br>'.join(e(f'seed {s}: {v}') for s, v in c['evidence'].items())}</td></tr>" for c in claims)
@@ -208,7 +211,8 @@ def write_report(out: Path, runs: dict, profile: str, seconds: float | None = No
             f"td,th{{border:1px solid #ccc;padding:4px;vertical-align:top}}table{{border-collapse:collapse}}img{{max-width:100%}}</style></head><body>"
             f"<h1>Reproduction report: profile <code>{e(profile)}</code></h1><p>Seeds: {e(', '.join(map(str, runs)))}." + (f" Run time: {seconds / 60:.1f} min." if seconds else '') +
             f" Every number is in <code>metrics.json</code>.</p><h2>Claims</h2><table><tr><th>claim</th><th>verdict</th><th>this run's numbers</th></tr>{rows_html}</table>"
-            f"<ul>{rules_html}</ul><h2>Figures</h2>"
+            f"<ul>{rules_html}</ul>" + (f"<h2>Across seeds</h2><table><tr><th>number</th><th>mean</th><th>sd</th></tr>"
+            + ''.join(f"<tr><td>{e(k)}</td><td>{v['mean']:.4f}</td><td>{v['std']:.4f}</td></tr>" for k, v in spread) + "</table>" if spread else '') + "<h2>Figures</h2>"
             + ''.join(f"<h3>{e(t)}</h3><img src='figures/{n}.png' alt='{e(t)}'>" for n, t in figs) + "</body></html>")
     atomic_write(out/'report.html', lambda f: f.write(page.encode()))
     return metrics
