@@ -47,7 +47,7 @@ def chapter_params(profile: str, chapter: str, **common) -> dict:
     if profile not in PROFILES: raise ValueError(f"unknown profile {profile!r}: choose one of {list(PROFILES)}")
     return {**PROFILES[profile].get(chapter, {}), **{k: v for k, v in common.items() if v is not None}}
 
-# %% ../nbs/07_reproduce.ipynb #ad005140
+# %% ../nbs/07_reproduce.ipynb #e00c2091
 class ChapterFailed(RuntimeError):
     "A chapter notebook raised; the message names the executed notebook that holds the error."
 
@@ -70,9 +70,12 @@ def run_chapter(nb: Path, out_dir: Path, params: dict, log=print) -> Path:
         log(f"  {nb.stem}: done already, skipped"); return done
     running, failed = out_dir/f'{nb.stem}.running.ipynb', out_dir/f'{nb.stem}.failed.ipynb'
     done.unlink(missing_ok=True); failed.unlink(missing_ok=True)
-    env = {'UNCERTAINTY_NN_QUIET': '1', 'MPLBACKEND': 'module://matplotlib_inline.backend_inline'}   # figures shown inline, kept in the notebook
+    env = {'UNCERTAINTY_NN_QUIET': '1', 'MPLBACKEND': 'module://matplotlib_inline.backend_inline',   # figures shown inline, kept in the notebook
+           'IN_TEST': None}                                   # run as from the command line, also when a test calls this
     old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
+    for k, v in env.items():
+        if v is None: os.environ.pop(k, None)
+        else: os.environ[k] = v
     try: pm.execute_notebook(str(nb), str(running), parameters=params, kernel_name='python3', cwd=str(out_dir), progress_bar=False, log_output=False)
     except Exception as e:
         if running.exists(): running.replace(failed)
