@@ -19,8 +19,8 @@ from fasttransform import Transform
 
 # %% auto #0
 __all__ = ['CIFAR10_CLASSES', 'DATA_ENV', 'HOME_ENV', 'RUN_ENV', 'default_data_dir', 'DataSourceError', 'Split', 'Cifar10',
-           'find_source', 'atomic_write', 'load_cifar10', 'subset', 'cifar_subsets', 'run_dir', 'tensor_digest',
-           'split_digest', 'save_metrics', 'save_figure', 'PadCropFlip', 'cifar_dls']
+           'find_source', 'atomic_write', 'save_torch', 'load_cifar10', 'subset', 'cifar_subsets', 'run_dir',
+           'tensor_digest', 'split_digest', 'save_metrics', 'save_figure', 'PadCropFlip', 'cifar_dls']
 
 # %% ../nbs/00_data.ipynb #a3ecd425
 CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
@@ -146,7 +146,7 @@ def find_source(source=None):
     d = default_data_dir()
     return (*(_kind(d) or (None, None)), [f"${DATA_ENV} (unset)", str(d)])
 
-# %% ../nbs/00_data.ipynb #f41966aa
+# %% ../nbs/00_data.ipynb #aae2dc36
 _CACHE_VERSION = 1
 
 def _source_key(kind: str, path: Path) -> str:
@@ -168,6 +168,10 @@ def atomic_write(path, write):
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
     return path
+
+def save_torch(path, obj) -> Path:
+    "`torch.save(obj)` to `path` atomically (checkpoints, IFA chunks and results)."
+    return atomic_write(path, lambda f: torch.save(obj, f))
 
 def _save_cache(path, train: Split, test: Split, source: str):
     atomic_write(path, lambda f: np.savez(f, train_x=train.x.numpy(), train_y=train.y.numpy(), test_x=test.x.numpy(),
