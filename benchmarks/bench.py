@@ -3,11 +3,13 @@
     python benchmarks/bench.py attacks   # this project's BIM vs torchattacks' BIM: throughput and robust accuracy
     python benchmarks/bench.py ifa       # IFA throughput and Δ_N storage vs a plain float32 loop
     python benchmarks/bench.py data      # CIFAR-10 load: first (decode) vs second (cache)
+    python benchmarks/bench.py executors # each profile's plan per seed, then `smoke` wall time in-process vs on a local Ray
 
 Needs real CIFAR-10 ($UNCERTAINTY_NN_DATA) for meaningful accuracies; torchattacks for `attacks`
 (`pip install --no-deps torchattacks==3.5.1`).
 """
 import argparse, statistics, sys, tempfile, time
+from pathlib import Path
 import torch
 
 def timeit(*fns, reps=3):
@@ -86,9 +88,33 @@ def bench_data(a):
         t = time.perf_counter(); load_cifar10(cache_dir=d); second = time.perf_counter() - t
     print(f"CIFAR-10 load: first (decode + cache) {first:.1f} s, second (cache) {second:.2f} s, ratio {first/second:.0f}x")
 
+def bench_executors(a):
+    "The work a plan holds per seed, then one profile run end to end by each executor into fresh run directories."
+    import os, shutil
+    from uncertainty_nn.artifacts import make_plan, plan_rows, Store
+    from uncertainty_nn.reproduce import reproduce
+    for prof in ('tiny', 'smoke', 'paper'):
+        plan = make_plan(prof, seeds=(0,))
+        rows = plan_rows(plan, Store(tempfile.mkdtemp()))
+        print(f"plan of `{prof}` per seed: " + '; '.join(f"{r['count']} {r['kind']} ({r['work']:,} image-steps)" for r in rows))
+    import ray
+    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, configure_logging=False)
+    times, metrics = {}, {}
+    root = Path(tempfile.mkdtemp(prefix='bench-executors-'))
+    for ex in ('inprocess', 'ray'):
+        t = time.perf_counter()
+        metrics[ex] = reproduce(a.profile, root/ex, executor=ex, log=lambda *x, **k: None)
+        times[ex] = time.perf_counter() - t
+        print(f"`{a.profile}` with the {ex:<9} executor: {times[ex] / 60:5.2f} min wall ({os.cpu_count()} CPUs, torch {torch.get_num_threads()} threads in this process)")
+    ray.shutdown()
+    same = metrics['inprocess']['per_seed'] == metrics['ray']['per_seed']
+    print(f"  ratio in-process / Ray: {times['inprocess'] / times['ray']:.2f}x   metrics identical: {same}")
+    shutil.rmtree(root)
+
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('what', choices=['attacks', 'ifa', 'data'])
+    p.add_argument('what', choices=['attacks', 'ifa', 'data', 'executors'])
+    p.add_argument('--profile', default='smoke', help='profile run by `executors`')
     p.add_argument('--arch', default='res'); p.add_argument('--size', default='small')
     p.add_argument('--n-train', type=int, default=5000); p.add_argument('--epochs', type=int, default=1)
     p.add_argument('--n', type=int, default=512, help='images attacked'); p.add_argument('--bs', type=int, default=128)
@@ -96,4 +122,4 @@ if __name__ == '__main__':
     p.add_argument('--reps', type=int, default=5)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     a = p.parse_args()
-    {'attacks': bench_attacks, 'ifa': bench_ifa, 'data': bench_data}[a.what](a)
+    {'attacks': bench_attacks, 'ifa': bench_ifa, 'data': bench_data, 'executors': bench_executors}[a.what](a)

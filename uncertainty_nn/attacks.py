@@ -16,9 +16,18 @@ __all__ = ['ATTACKS', 'check_attack_args', 'eval_mode', 'input_grad', 'signed_st
            'robust_accuracy']
 
 # %% ../nbs/02_attacks.ipynb #c69b5d7e
-def check_attack_args(x: torch.Tensor, eps: float | None = None, steps: int | None = None, alpha: float | None = None, bounds=(0, 1)):
-    "Raise a clear `ValueError` for inputs outside `bounds` (default [0, 1]) or out-of-range ε, step size or steps."
+def _input_shape(model):
+    "The (C, H, W) a model declares it takes (`input_shape` on it or on a submodule, as `build_classifier` sets), or None."
+    return next((tuple(m.input_shape) for m in model.modules() if hasattr(m, 'input_shape')), None) if model is not None else None
+
+def check_attack_args(x: torch.Tensor, eps: float | None = None, steps: int | None = None, alpha: float | None = None, bounds=(0, 1), model=None):
+    "Raise a clear `ValueError` for inputs that are not a finite batch of images in `bounds` (default [0, 1]) of the shape `model` takes, or out-of-range ε, step size or steps."
     if not torch.is_floating_point(x): raise ValueError(f"attack inputs must be float images in [0, 1], got {x.dtype}: scale uint8 images with `as_unit`")
+    if x.ndim != 4: raise ValueError(f"attack inputs must be a batch of images (N, C, H, W), got shape {tuple(x.shape)}: add a batch dimension with x[None]")
+    want = _input_shape(model)
+    if want and tuple(x.shape[1:]) != want:
+        raise ValueError(f"this model takes images of shape {want} (C, H, W), got {tuple(x.shape[1:])}: a CIFAR-10 classifier needs 3×32×32 RGB images")
+    if not torch.isfinite(x).all(): raise ValueError(f"attack inputs hold {(~torch.isfinite(x)).sum().item()} NaN or infinite values: check how the images were loaded and scaled")
     if bounds is not None:
         lo, hi = x.min().item(), x.max().item()
         if lo < bounds[0] or hi > bounds[1]: raise ValueError(f"attack inputs must lie in [{bounds[0]}, {bounds[1]}], got values in [{lo:.3g}, {hi:.3g}]: pass images in pixel space (the model normalizes inside)")
@@ -51,7 +60,7 @@ def signed_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, step: float)
 # %% ../nbs/02_attacks.ipynb #9e304b39
 def fgsm(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float = 8/255) -> torch.Tensor:
     """FGSM, ℓ∞ (Goodfellow et al., 2015). `x` `(N, C, H, W)` in [0, 1], `y` `(N,)`; returns `x'` in [0, 1] with ‖x'−x‖∞ ≤ eps."""
-    check_attack_args(x, eps=eps)
+    check_attack_args(x, eps=eps, model=model)
     with eval_mode(model): return signed_step(model, x, y, eps).clamp_(0, 1)
 
 # %% ../nbs/02_attacks.ipynb #709a403f
@@ -62,7 +71,7 @@ def project(x_adv: torch.Tensor, x: torch.Tensor, eps: float, bounds=(0, 1)) -> 
 
 def bim(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float = 8/255, alpha: float | None = None, steps: int = 4, bounds=(0, 1)) -> torch.Tensor:
     """Iterative FGSM (BIM), ℓ∞ (Kurakin et al., 2017): `steps` steps of `alpha` (default eps/steps), projected onto the eps-ball and `bounds`."""
-    check_attack_args(x, eps=eps, steps=steps, alpha=alpha, bounds=bounds)
+    check_attack_args(x, eps=eps, steps=steps, alpha=alpha, bounds=bounds, model=model)
     alpha = eps / steps if alpha is None else alpha
     x_adv = x.detach()
     with eval_mode(model):
@@ -73,7 +82,7 @@ def bim(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float = 8/255, 
 def pgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float = 8/255, alpha: float = 2/255, steps: int = 10,
         random_start: bool = True, generator: torch.Generator | None = None) -> torch.Tensor:
     """PGD, ℓ∞ (Madry et al., 2018): random start in the eps-ball, then `steps` projected sign-gradient steps of `alpha`."""
-    check_attack_args(x, eps=eps, steps=steps, alpha=alpha)
+    check_attack_args(x, eps=eps, steps=steps, alpha=alpha, model=model)
     x_adv = x.detach()
     if random_start:
         noise = torch.rand(x.shape, generator=generator, device='cpu' if generator is None else generator.device).to(x.device)

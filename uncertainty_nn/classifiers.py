@@ -21,7 +21,7 @@ from .data import Split, cifar_dls, save_torch, split_digest
 __all__ = ['CIFAR10_MEAN', 'CIFAR10_STD', 'ARCHS', 'SIZES', 'Normalize', 'conv_bn', 'ConvNet', 'BasicBlock', 'ResNet',
            'Inception', 'GoogLeNet', 'build_classifier', 'default_device', 'as_unit', 'predict', 'evaluate', 'progress',
            'train_classifier', 'CheckpointError', 'save_checkpoint', 'read_checkpoint', 'load_weights',
-           'load_classifier', 'classifier_path', 'get_classifier']
+           'load_classifier']
 
 # %% ../nbs/01_classifiers.ipynb #853c74c7
 CIFAR10_MEAN, CIFAR10_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
@@ -107,6 +107,7 @@ def build_classifier(arch: str, size: str = 'small', **kwargs) -> nn.Sequential:
     kw = {**SIZES[arch][size], **kwargs}
     model = nn.Sequential(Normalize(), ARCHS[arch](**kw))
     model.config = dict(arch=arch, size=size, kwargs=kw)
+    model.input_shape = (3, 32, 32)                         # what these networks are built for; attacks check their inputs against it
     return model
 
 # %% ../nbs/01_classifiers.ipynb #e16a7723
@@ -192,19 +193,3 @@ def load_classifier(path, arch: str | None = None) -> nn.Module:
     if arch is not None and cfg.get('arch') != arch: raise CheckpointError(f"{path} holds a {cfg.get('arch')!r} classifier, not {arch!r}")
     model = build_classifier(cfg['arch'], cfg['size'], **cfg['kwargs'])
     return load_weights(model, ckpt, path)
-
-# %% ../nbs/01_classifiers.ipynb #ecaf300c
-def classifier_path(run, arch, size, epochs, seed) -> Path:
-    return Path(run)/'classifiers'/f"{arch}-{size}-e{epochs}-s{seed}.pt"
-
-def get_classifier(run, arch, train: Split, test: Split, epochs: int, size='small', seed=0, device=None, quiet=None, **kw) -> nn.Module:
-    "The classifier for these settings from `run`, trained and saved there if missing or made from other data."
-    p = classifier_path(run, arch, size, epochs, seed)
-    if p.exists():
-        try:
-            m = load_classifier(p, arch)
-            if m.meta.get('train_digest') == split_digest(train) and m.meta.get('test_digest') == split_digest(test): return m
-        except CheckpointError: pass  # corrupt or stale: train again
-    m = train_classifier(arch, train, test, epochs, size=size, seed=seed, device=device, quiet=quiet, **kw)
-    save_checkpoint(p, m)
-    return m

@@ -6,7 +6,7 @@ Docs: https://uncertainty-nn.github.io/uncertainty_nn/ifa.html.md"""
 
 # %% ../nbs/03_ifa.ipynb #9b79d9e5
 from __future__ import annotations
-import hashlib, json
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
@@ -15,7 +15,7 @@ from .classifiers import default_device, as_unit, progress
 from .attacks import input_grad, eval_mode, bim
 
 # %% auto #0
-__all__ = ['IFAResult', 'model_digest', 'ifa', 'get_ifa']
+__all__ = ['IFAResult', 'model_digest', 'ifa']
 
 # %% ../nbs/03_ifa.ipynb #389943aa
 @dataclass
@@ -121,16 +121,3 @@ def ifa(model: nn.Module, x: torch.Tensor | Split, y: torch.Tensor | None = None
     unit = 1/255 if clamp else eps
     record = {n: dict(ta=t[0] / len(y), ra=t[1] / len(y), loss=t[2] / len(y)) for n, t in totals.items()}
     return IFAResult(k.to(_storage_dtype(int(k.abs().max()) if k.numel() else 0)), unit, eps, n_iter, clamp, digest, record)
-
-# %% ../nbs/03_ifa.ipynb #ccd2c24f
-def get_ifa(run, name: str, model: nn.Module, split: Split, **kw) -> IFAResult:
-    "IFA of `model` on `split` with settings `kw` (see `ifa`), cached and resumable under `run/ifa/`."
-    key = json.dumps({k: (list(v) if isinstance(v, (list, tuple, range)) else v) for k, v in sorted(kw.items()) if k not in ('device', 'quiet')}, default=str)
-    tag = hashlib.sha1((key + model_digest(model) + tensor_digest(split.x, split.y)).encode()).hexdigest()[:10]
-    path = Path(run)/'ifa'/f'{name}-{tag}.pt'
-    if path.exists():
-        try: return IFAResult.load(path)
-        except ValueError: pass    # corrupt: compute again (the chunks are still there)
-    res = ifa(model, split, out=path.with_suffix(''), **kw)
-    res.save(path)
-    return res
