@@ -1,6 +1,7 @@
 "The pipeline's own logic on small made-up notebooks and metrics: skipping, failure messages, claims, report, docs."
 import base64, json, io
 import nbformat, pytest
+from conftest import needs_data
 from uncertainty_nn import reproduce as R
 
 def make_nb(path, code, params="x = 1"):
@@ -99,3 +100,27 @@ def test_docs_hold_figures(tmp_path):
     page = (out/'00_data.html').read_text()
     assert 'data:image/png;base64' in page and 'secret = 1' not in page and 'A documented function.' in page and '#| export' not in page and '#| hide' not in page
     assert "href='00_data.html'" in (out/'toc.html').read_text()
+
+# ---- the tiny profile, in-process and on Ray
+
+@pytest.fixture(scope='module')
+def ray_local():
+    ray = pytest.importorskip('ray')
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield ray
+    ray.shutdown()
+
+@needs_data
+def test_tiny_profile_same_metrics_inprocess_and_ray(run_path, tmp_path, ray_local):
+    "The in-process run is the one the notebook tests left in `run_path` (08_reproduce runs it), or made here when run alone."
+    import torch
+    from uncertainty_nn.artifacts import Store, CHAPTERS
+    quiet = lambda *a, **k: None
+    inproc = json.loads((run_path/'metrics.json').read_text()) if (run_path/'metrics.json').exists() else R.reproduce('tiny', run_path, log=quiet)
+    threads = torch.get_num_threads()      # a task per `threads` CPUs computes with this process's threads: the same sums
+    on_ray = R.reproduce('tiny', tmp_path, executor='ray', cpus_per_task=threads, log=quiet)
+    assert on_ray['per_seed'] == inproc['per_seed'] and on_ray['claims'] == inproc['claims']
+    st = Store(tmp_path/'store'); n = len(st.log())
+    lines = []
+    R.reproduce('tiny', tmp_path, executor='ray', cpus_per_task=threads, log=lambda *a, **k: lines.append(' '.join(map(str, a))))
+    assert len(st.log()) == n and sum('skipped' in l for l in lines) == len(CHAPTERS) and any('0 to compute' in l for l in lines)
