@@ -95,8 +95,8 @@ ATTACKS = {'fgsm': fgsm, 'bim': bim, 'pgd': pgd}
 
 # %% ../nbs/02_attacks.ipynb #129bd108
 def robust_accuracy(model: nn.Module, data: Split | tuple, attack='bim', bs: int = 256, device=None,
-                    amp: bool = False, channels_last: bool = False, **attack_kw) -> dict:
-    "Clean accuracy and robust accuracy of `model` on `data` (a `Split` or `(x, y)`) under `attack` (a name in `ATTACKS` or a function)."
+                    amp: bool = False, channels_last: bool = True, **attack_kw) -> dict:
+    "Clean and robust accuracy of `model` on `data` (a `Split` or `(x, y)`) under `attack` (a name in `ATTACKS` or a function); channels-last by default, `amp`: bf16 autocast."
     x, y = (data.x, data.y) if isinstance(data, Split) else data
     atk = ATTACKS[attack] if isinstance(attack, str) else attack
     dev = default_device(device)

@@ -13,14 +13,16 @@ from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
 from fastai.callback.schedule import fit_one_cycle  # noqa: F401  (patches Learner)
+from fastai.callback.fp16 import MixedPrecision     # noqa: F401  (Learner.to_bf16)
+from fastai.callback.channelslast import ChannelsLast  # noqa: F401  (Learner.to_channelslast)
 from fastai.torch_core import set_seed
 from fastcore.basics import in_notebook
 from .data import Split, cifar_dls, save_torch, split_digest
 
 # %% auto #0
-__all__ = ['CIFAR10_MEAN', 'CIFAR10_STD', 'ARCHS', 'SIZES', 'Normalize', 'conv_bn', 'ConvNet', 'BasicBlock', 'ResNet',
-           'Inception', 'GoogLeNet', 'build_classifier', 'default_device', 'as_unit', 'predict', 'evaluate', 'progress',
-           'train_classifier', 'CheckpointError', 'save_checkpoint', 'read_checkpoint', 'load_weights',
+__all__ = ['CIFAR10_MEAN', 'CIFAR10_STD', 'ARCHS', 'SIZES', 'DEVICE_ENV', 'Normalize', 'conv_bn', 'ConvNet', 'BasicBlock',
+           'ResNet', 'Inception', 'GoogLeNet', 'build_classifier', 'default_device', 'as_unit', 'predict', 'evaluate',
+           'progress', 'train_classifier', 'CheckpointError', 'save_checkpoint', 'read_checkpoint', 'load_weights',
            'load_classifier']
 
 # %% ../nbs/01_classifiers.ipynb #853c74c7
@@ -111,8 +113,11 @@ def build_classifier(arch: str, size: str = 'small', **kwargs) -> nn.Sequential:
     return model
 
 # %% ../nbs/01_classifiers.ipynb #e16a7723
+DEVICE_ENV = 'UNCERTAINTY_NN_DEVICE'
+
 def default_device(device=None) -> torch.device:
-    "`device`, else CUDA when available, else CPU."
+    "`device`, else `$UNCERTAINTY_NN_DEVICE`, else CUDA when available, else CPU."
+    device = device or os.environ.get(DEVICE_ENV)
     return torch.device(device) if device else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 def as_unit(x: torch.Tensor) -> torch.Tensor:
@@ -129,7 +134,7 @@ def predict(model: nn.Module, x: torch.Tensor, bs=512, device=None) -> torch.Ten
 
 def evaluate(model: nn.Module, split: Split, bs=512, device=None) -> float:
     "Accuracy of `model` on `split`, in [0, 1]."
-    return (predict(model, split.x, bs, device) == split.y).float().mean().item()
+    return (predict(model, split.x, bs, device) == split.y.cpu()).float().mean().item()
 
 # %% ../nbs/01_classifiers.ipynb #66930433
 def _quiet(quiet):
@@ -141,22 +146,34 @@ def progress(it, quiet=None, **kw):
     return it if _quiet(quiet) else progress_bar(it, **kw)
 
 def train_classifier(arch: str, train: Split, valid: Split, epochs: int, size='small', lr=3e-3, bs=128,
-                     wd=5e-4, augment=True, seed=0, device=None, quiet=None) -> nn.Module:
-    "Train `arch` at `size` on `train` for `epochs` with one-cycle; returns the model in eval mode with `.meta` filled in."
+                     wd=5e-4, augment=True, seed=0, device=None, quiet=None, amp=None, channels_last=None) -> nn.Module:
+    "Train `arch` at `size` on `train` for `epochs` with one-cycle; returns the model in eval mode on the CPU with `.meta` filled in."
     if epochs < 1: raise ValueError(f"epochs must be at least 1, got {epochs}")
     dev = default_device(device)
+    amp, channels_last = _gpu_defaults(dev, amp, channels_last)
     set_seed(seed, reproducible=True)
     model = build_classifier(arch, size)
-    dls = cifar_dls(train, valid, bs=bs, augment=augment, device=dev, seed=seed)
+    on = lambda s: Split(s.x.to(dev), s.y.to(dev)) if dev.type == 'cuda' else s       # on a GPU the images live there: batches are cut on it
+    dls = cifar_dls(on(train), on(valid), bs=bs, augment=augment, device=dev, seed=seed)
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, wd=wd)
+    if channels_last: learn.to_channelslast(use_amp=False)
+    if amp: learn.to_bf16()
     t0 = time.time()
     if _quiet(quiet):
         with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
     else: learn.fit_one_cycle(epochs, lr)
-    model.eval()
+    model.eval().to(memory_format=torch.contiguous_format)
     model.meta = dict(epochs=epochs, seed=seed, lr=lr, bs=bs, augment=augment, train_digest=split_digest(train), n_train=len(train),
-                      test_digest=split_digest(valid), test_accuracy=evaluate(model, valid, device=dev), train_seconds=round(time.time() - t0, 1))
+                      test_digest=split_digest(valid), test_accuracy=evaluate(model, valid, device=dev), train_seconds=round(time.time() - t0, 1),
+                      device=str(dev), amp=amp, channels_last=channels_last)
     return model.cpu()
+
+def _gpu_defaults(dev, amp, channels_last):
+    "bf16 autocast on by default on CUDA only (amp asked for elsewhere is an error); channels-last on by default everywhere."
+    cuda = dev.type == 'cuda'
+    amp = cuda if amp is None else amp
+    if amp and not cuda: raise ValueError(f"amp (bfloat16 autocast in training) needs a CUDA device, got {dev}: fastai's MixedPrecision autocasts on CUDA only")
+    return amp, True if channels_last is None else channels_last
 
 # %% ../nbs/01_classifiers.ipynb #2e27b0ec
 class CheckpointError(ValueError):

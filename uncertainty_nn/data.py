@@ -283,7 +283,7 @@ class _TensorDL(TfmdDL):
     def __init__(self, dataset, **kwargs): super().__init__(dataset, num_workers=0, **kwargs)
     def create_item(self, i): return 0 if i is None else i
     def create_batch(self, idx):
-        idx = torch.as_tensor(idx)
+        idx = torch.as_tensor(idx, device=self.dataset.x.device)     # the images may live on the GPU
         return TensorImage(self.dataset.x[idx]), TensorCategory(self.dataset.y[idx])
 
 def cifar_dls(train: Split, valid: Split, bs=128, augment=False, device=None, seed=0) -> DataLoaders:
