@@ -13,9 +13,8 @@ from typing import ClassVar
 import torch
 from .data import Split, cifar_subsets, subset, atomic_write, tensor_digest
 from .classifiers import train_classifier, save_checkpoint, load_classifier
-from .ifa import IFAResult, ifa as run_ifa
+from .ifa import IFAResult, model_digest, ifa as run_ifa
 from .pix2pix import train_pix2pix, load_generator
-from .ifa import model_digest
 from fastcore.basics import patch
 
 # %% auto #0
@@ -500,7 +499,7 @@ def _materialize_ray(todo, store, log, gpus_per_task=None, cpus_per_task=1, max_
     refs, names = {}, {}
     for a in todo:       # dependencies come first in a plan; those already done are not waited for
         deps = [refs[d.key] for d in a.deps() if d.key in refs]
-        refs[a.key] = task.options(name=f"{a.kind}:{a.key}").remote(str(store.root), token, store.device, max(1, int(cpus_per_task)), a, *deps)
+        refs[a.key] = task.options(name=f"{a.kind}:{a.key}").remote(str(store.root.resolve()), token, store.device, max(1, int(cpus_per_task)), a, *deps)
         names[refs[a.key]] = a
     t0, pending, k = time.time(), list(refs.values()), 0
     try:
