@@ -19,3 +19,11 @@ def real_data_available():
 
 needs_data = pytest.mark.skipif(not os.environ.get('UNCERTAINTY_NN_DATA') and not real_data_available(),
                                 reason='real CIFAR-10 not found: set $UNCERTAINTY_NN_DATA to its archive or folder')
+
+@pytest.fixture(scope='module')
+def ray_local():
+    "A local Ray with 2 CPUs, started once for each test module that asks for it (about 5 s) and shut down after it."
+    ray = pytest.importorskip('ray')
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield ray
+    ray.shutdown()

@@ -101,14 +101,7 @@ def test_docs_hold_figures(tmp_path):
     assert 'data:image/png;base64' in page and 'secret = 1' not in page and 'A documented function.' in page and '#| export' not in page and '#| hide' not in page
     assert "href='00_data.html'" in (out/'toc.html').read_text()
 
-# ---- the tiny profile, in-process and on Ray
-
-@pytest.fixture(scope='module')
-def ray_local():
-    ray = pytest.importorskip('ray')
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    yield ray
-    ray.shutdown()
+# ---- the tiny profile, in-process and on Ray (the `ray_local` fixture of conftest.py)
 
 @needs_data
 def test_tiny_profile_same_metrics_inprocess_and_ray(run_path, tmp_path, ray_local):
