@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from .data import atomic_write
 from .artifacts import (CHAPTERS, PROFILES, EXECUTORS, UsageError, ArtifactFailed, RunDirNotShared, Store, find_nbs,
-                                      parse_overrides, make_plan, materialize, connect_ray, plan_text, plan_json)
+                                      declared_params, parse_overrides, make_plan, materialize, connect_ray, plan_text, plan_json)
 
 # %% auto #0
 __all__ = ['CLAIMS', 'FIGURES', 'check_device', 'ChapterFailed', 'run_chapter', 'claim_fgsm', 'claim_ifa', 'claim_cl_tradeoff',
@@ -42,7 +42,7 @@ def run_chapter(nb: Path, out_dir: Path, params: dict, log=print) -> Path:
     import papermill as pm
     out_dir.mkdir(parents=True, exist_ok=True)
     done, pfile = out_dir/nb.name, out_dir/f'{nb.stem}.params.json'
-    declared = pm.inspect_notebook(str(nb))
+    declared = declared_params(nb)                                 # the parameters cell, read as the plan reads it
     params = {k: v for k, v in params.items() if k in declared}
     if done.exists() and pfile.exists() and json.loads(pfile.read_text()) == json.loads(json.dumps(params)):
         log(f"  {nb.stem}: done already, skipped"); return done
@@ -208,7 +208,7 @@ def reproduce(profile: str = 'tiny', out='runs/tiny', device=None, data=None, se
     device, src = check_device(device), find_nbs(nbs)
     ov = parse_overrides(overrides, chapters, src)
     started_ray = executor == 'ray' and not _ray_running()
-    if executor == 'ray': connect_ray(address)                     # a missing cluster is reported before anything is written
+    ray = connect_ray(address) if executor == 'ray' else None       # a missing cluster is reported before anything is written
     try:
         out, t0 = Path(out).resolve(), time.time()
         plan = make_plan(profile, seeds, ov, data, src, chapters)
@@ -219,7 +219,7 @@ def reproduce(profile: str = 'tiny', out='runs/tiny', device=None, data=None, se
         log(f"[plan] profile {profile}, seeds {', '.join(map(str, seeds))}" + (f", --set {' '.join(overrides)}" if overrides else ''), flush=True)
         materialize(plan, store, executor, log=log, **(dict(gpus_per_task=gpus_per_task, cpus_per_task=cpus_per_task) if executor == 'ray' else {}))
     finally:
-        if started_ray: _need_ray_module().shutdown()
+        if started_ray: ray.shutdown()
     n_logged, total = len(store.log()), len(chapters) * len(seeds)
     for k, (s, run) in enumerate(runs.items()):
         for j, ch in enumerate(chapters):
@@ -236,10 +236,6 @@ def _ray_running() -> bool:
     try: import ray
     except ImportError: return False
     return ray.is_initialized()
-
-def _need_ray_module():
-    import ray
-    return ray
 
 # %% ../nbs/08_reproduce.ipynb #3f3488df
 def _processed(nb_path: Path):
