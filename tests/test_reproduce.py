@@ -105,7 +105,7 @@ def test_docs_hold_figures(tmp_path):
 
 @needs_data
 def test_tiny_profile_same_metrics_inprocess_and_ray(run_path, tmp_path, ray_local):
-    "The in-process run is the one the notebook tests left in `run_path` (08_reproduce runs it), or made here when run alone."
+    "The in-process run is the one the notebook tests left in `run_path` (10_reproduce runs it), or made here when run alone."
     import torch
     from uncertainty_nn.artifacts import Store, CHAPTERS
     quiet = lambda *a, **k: None
