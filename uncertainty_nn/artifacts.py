@@ -25,7 +25,7 @@ __all__ = ['STORE_VERSION', 'CHAPTERS', 'PROFILES', 'RUN_WIDE', 'CHAPTER_NEEDS',
            'plan_json', 'ArtifactFailed', 'RunDirNotShared', 'check_store_visible', 'connect_ray', 'materialize']
 
 # %% ../nbs/09_artifacts.ipynb #9556184e
-STORE_VERSION = 1     # bump when the meaning of stored files changes: every key changes with it
+STORE_VERSION = 2     # bump when the meaning of stored files changes: every key changes with it
 
 def content_key(kind: str, params: dict) -> str:
     "A 16-hex-digit key for an artifact of `kind` from everything that determines its content (`params`, JSON-able)."
@@ -172,13 +172,17 @@ class GeneratorSpec(Artifact):
     ngf: int = 64
     ndf: int = 64
     seed: int = 0
-    def params(self): return dict(ifa=self.ifa.key, epochs=self.epochs, bs=self.bs, lr=self.lr, lam=self.lam, ngf=self.ngf, ndf=self.ndf, seed=self.seed)
+    d_layers: int = 1
+    dropout: float = 0.0
+    def params(self): return dict(ifa=self.ifa.key, epochs=self.epochs, bs=self.bs, lr=self.lr, lam=self.lam, ngf=self.ngf, ndf=self.ndf, seed=self.seed,
+                                  d_layers=self.d_layers, dropout=self.dropout)
     def deps(self): return [self.ifa]
     def name(self): return f"{self.epochs} epochs, ngf {self.ngf}, on IFA {self.ifa.name()}"
     def work(self): return self.epochs * self.ifa.count()
     def compute(self, store):
         G, _, _ = train_pix2pix(self.ifa.images(), store.get(self.ifa), epochs=self.epochs, bs=self.bs, lr=self.lr, lam=self.lam,
-                                ngf=self.ngf, ndf=self.ndf, seed=self.seed, device=store.device, quiet=store.quiet)
+                                ngf=self.ngf, ndf=self.ndf, seed=self.seed, device=store.device, quiet=store.quiet,
+                                d_layers=self.d_layers, dropout=self.dropout)
         return G
     def save(self, G, path): save_checkpoint(path, G)
     def load(self, path): return load_generator(path)
@@ -367,21 +371,21 @@ def ifa_spec(arch, epochs, /, *, n_ifa=None, n_iter=200, eps=8/255, clamp=False,
     "Δ_N of the training images the IFA and Pix2Pix chapters use, for `arch` at `epochs`."
     return IFASpec(classifier_spec(arch, epochs, **p), 'train', n_ifa, eps, n_iter, clamp, tuple(record_at), ra_steps)
 
-def delta1_spec(arch, epochs, /, *, n_freq=None, eps=8/255, **p) -> IFASpec:
-    "Δ₁ (one IFA step) of the frequency chapter's test images, for `arch` at `epochs`."
-    return IFASpec(classifier_spec(arch, epochs, **p), 'test', n_freq, eps, 1, False)
+def delta1_spec(arch, epochs, /, *, n_freq=None, eps=8/255, split='train', **p) -> IFASpec:
+    "Δ₁ (one IFA step) of `n_freq` images of `split` for the frequency chapter, for `arch` at `epochs`."
+    return IFASpec(classifier_spec(arch, epochs, **p), split, n_freq, eps, 1, False)
 
-def generator_spec(arch, epochs, /, *, p2p_epochs=10, ngf=64, ndf=64, seed=0, **p) -> GeneratorSpec:
+def generator_spec(arch, epochs, /, *, p2p_epochs=10, ngf=64, ndf=64, d_layers=1, g_dropout=0.0, seed=0, **p) -> GeneratorSpec:
     "The Pix2Pix generator of the Pix2Pix chapter for `arch` at `epochs`."
     return GeneratorSpec(ifa_spec(arch, epochs, seed=seed, **{k: v for k, v in p.items() if k not in ('record_at', 'ra_steps')}),
-                         p2p_epochs, ngf=ngf, ndf=ndf, seed=seed)
+                         p2p_epochs, ngf=ngf, ndf=ndf, seed=seed, d_layers=d_layers, dropout=g_dropout)
 
 CHAPTER_NEEDS = {
     '01_classifiers': lambda p: [classifier_spec(a, p['epochs'], **p) for a in p['archs']],
     '02_attacks':     lambda p: [classifier_spec(a, p['epochs'], **p) for a in p['archs']],
     '03_ifa':         lambda p: [ifa_spec(a, p['epochs'], **p) for a in p['archs']],
     '04_pix2pix':     lambda p: [generator_spec(a, e, **p) for a in p['archs'] for e in p['epoch_list']],
-    '05_frequency':   lambda p: [delta1_spec(a, e, **p) for a in p['archs'] for e in p['epoch_list']],
+    '05_frequency':   lambda p: [delta1_spec(a, e, **{**p, 'split': s}) for a in p['archs'] for e in p['epoch_list'] for s in ('train', 'test')],
     '06_theory':      lambda p: [classifier_spec(p['arch'], p['epochs'], **p)],
 }
 

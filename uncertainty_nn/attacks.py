@@ -6,14 +6,15 @@ Docs: https://uncertainty-nn.github.io/uncertainty_nn/attacks.html.md"""
 
 # %% ../nbs/02_attacks.ipynb #c274014b
 from __future__ import annotations
-import contextlib
+import contextlib, math
 import torch, torch.nn as nn, torch.nn.functional as F
 from .data import Split
 from .classifiers import default_device, as_unit
+from .evidence import claim, effect, image_samples
 
 # %% auto #0
 __all__ = ['ATTACKS', 'check_attack_args', 'eval_mode', 'input_grad', 'signed_step', 'fgsm', 'project', 'bim', 'pgd',
-           'robust_accuracy']
+           'robust_accuracy', 'claim_fgsm']
 
 # %% ../nbs/02_attacks.ipynb #c69b5d7e
 def _input_shape(model):
@@ -95,14 +96,14 @@ ATTACKS = {'fgsm': fgsm, 'bim': bim, 'pgd': pgd}
 
 # %% ../nbs/02_attacks.ipynb #129bd108
 def robust_accuracy(model: nn.Module, data: Split | tuple, attack='bim', bs: int = 256, device=None,
-                    amp: bool = False, channels_last: bool = True, **attack_kw) -> dict:
-    "Clean and robust accuracy of `model` on `data` (a `Split` or `(x, y)`) under `attack` (a name in `ATTACKS` or a function); channels-last by default, `amp`: bf16 autocast."
+                    amp: bool = False, channels_last: bool = True, per_image: bool = False, **attack_kw) -> dict:
+    "Clean and robust accuracy of `model` on `data` (a `Split` or `(x, y)`) under `attack` (a name in `ATTACKS` or a function); channels-last by default, `amp`: bf16 autocast; `per_image`: also each image's outcomes (`clean_ok`, `robust_ok`, numpy bools)."
     x, y = (data.x, data.y) if isinstance(data, Split) else data
     atk = ATTACKS[attack] if isinstance(attack, str) else attack
     dev = default_device(device)
     model.to(dev)
     if channels_last: model.to(memory_format=torch.channels_last)
-    clean = robust = 0
+    oks, oks_adv = [], []
     ctx = (lambda: torch.autocast(dev.type, dtype=torch.bfloat16)) if amp else contextlib.nullcontext
     with eval_mode(model):
         for i in range(0, len(y), bs):
@@ -112,6 +113,21 @@ def robust_accuracy(model: nn.Module, data: Split | tuple, attack='bim', bs: int
                 with torch.no_grad(): ok = model(xb).argmax(1) == yb
                 xa = atk(model, xb, yb, **attack_kw)
                 with torch.no_grad(): ok_adv = ok & (model(xa).argmax(1) == yb)
-            clean += ok.sum().item(); robust += ok_adv.sum().item()
+            oks.append(ok.cpu()); oks_adv.append(ok_adv.cpu())
     if channels_last: model.to(memory_format=torch.contiguous_format)
-    return dict(clean=clean / len(y), robust=robust / len(y), n=len(y), attack=getattr(atk, '__name__', str(atk)))
+    ok, ok_adv = (torch.cat(oks), torch.cat(oks_adv)) if oks else (torch.zeros(0, dtype=torch.bool),) * 2
+    r = dict(clean=ok.sum().item() / len(y), robust=ok_adv.sum().item() / len(y), n=len(y), attack=getattr(atk, '__name__', str(atk)))
+    return {**r, 'clean_ok': ok.numpy(), 'robust_ok': ok_adv.numpy()} if per_image else r
+
+# %% ../nbs/02_attacks.ipynb #bc5f3a6a
+def _common(per_seed: dict, key: str) -> list:
+    "The entries of `metrics[key]` present in every seed, in the first seed's order."
+    firsts = list(next(iter(per_seed.values()))[key])
+    return [a for a in firsts if all(a in m[key] for m in per_seed.values())]
+
+@claim('FGSM collapses accuracy', 'fig1')
+def claim_fgsm(per_seed: dict, n_boot: int = 2000) -> list:
+    "Fig 1: FGSM (ε = 8/255) takes most of a classifier's accuracy: for every classifier, the share of TA lost, 1 − RA_FGSM/TA, exceeds 1/2."
+    lost = lambda d: 1 - d['robust'].mean() / d['clean'].mean() if d['clean'].any() else math.nan
+    return [effect(f'{a}: share of TA lost to FGSM', image_samples(per_seed, 'test', clean=f'{a}.fgsm.clean', robust=f'{a}.fgsm.robust'),
+                   lost, threshold=0.5, fmt='{:.2f}', n_boot=n_boot) for a in _common(per_seed, 'results')]

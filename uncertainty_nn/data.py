@@ -20,7 +20,7 @@ from fasttransform import Transform
 # %% auto #0
 __all__ = ['CIFAR10_CLASSES', 'DATA_ENV', 'HOME_ENV', 'RUN_ENV', 'default_data_dir', 'DataSourceError', 'Split', 'Cifar10',
            'find_source', 'atomic_write', 'save_torch', 'load_cifar10', 'subset', 'cifar_subsets', 'run_dir',
-           'tensor_digest', 'split_digest', 'save_metrics', 'save_figure', 'PadCropFlip', 'cifar_dls']
+           'tensor_digest', 'split_digest', 'save_metrics', 'load_metrics', 'save_figure', 'PadCropFlip', 'cifar_dls']
 
 # %% ../nbs/00_data.ipynb #a3ecd425
 CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
@@ -158,11 +158,17 @@ def _source_key(kind: str, path: Path) -> str:
     else: parts += [f"{q}:{q.stat().st_mtime_ns}" for q in sorted(path.glob('*/*')) if q.is_dir()]
     return hashlib.sha1('|'.join(parts).encode()).hexdigest()[:16]
 
+def _umask() -> int:
+    "The process's umask (read by setting it and setting it back)."
+    m = os.umask(0o022); os.umask(m)
+    return m
+
 def atomic_write(path, write):
     "Call `write(file_object)` on a temporary file beside `path`, then rename it into place."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix='.tmp')
     try:
+        os.chmod(tmp, 0o666 & ~_umask())                        # mkstemp makes 0600 files: give the file the mode open() would
         with os.fdopen(fd, 'wb') as f: write(f); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -252,10 +258,21 @@ def split_digest(split: Split) -> str:
     "A short fingerprint of a split's images and labels, to tell whether an artifact was made from these images."
     return tensor_digest(split.x, split.y)
 
-def save_metrics(run, name: str, metrics: dict) -> Path:
-    "Write `metrics` to `run/metrics/<name>.json` atomically."
+def save_metrics(run, name: str, metrics: dict, arrays: dict | None = None) -> Path:
+    "Write `metrics` to `run/metrics/<name>.json` and per-image `arrays` ({name: array}) to `<name>.npz`, each atomically, the JSON last."
+    d = Path(run)/'metrics'
+    if arrays: atomic_write(d/f'{name}.npz', lambda f: np.savez_compressed(f, **{k: np.asarray(v) for k, v in arrays.items()}))
+    else: (d/f'{name}.npz').unlink(missing_ok=True)
     txt = json.dumps(metrics, indent=1, default=float).encode()
-    return atomic_write(Path(run)/'metrics'/f'{name}.json', lambda f: f.write(txt))
+    return atomic_write(d/f'{name}.json', lambda f: f.write(txt))
+
+def load_metrics(run, name: str) -> dict:
+    "The metrics a chapter saved as `name`, with its per-image arrays (if any) under `per_image`."
+    d = Path(run)/'metrics'
+    m = json.loads((d/f'{name}.json').read_text())
+    if (d/f'{name}.npz').exists():
+        with np.load(d/f'{name}.npz') as z: m['per_image'] = {k: z[k] for k in z.files}
+    return m
 
 def save_figure(fig, run, name: str) -> Path:
     "Save a matplotlib figure as `run/figures/<name>.png` and `.pdf`, each atomically."

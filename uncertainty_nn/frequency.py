@@ -7,10 +7,12 @@ Docs: https://uncertainty-nn.github.io/uncertainty_nn/frequency.html.md"""
 # %% ../nbs/05_frequency.ipynb #373e1b74
 from __future__ import annotations
 import math
-import torch
+import numpy as np, torch
+from .evidence import claim, effect
 
 # %% auto #0
-__all__ = ['spectrum', 'high_freq_ratio', 'radial_power', 'high_energy_share']
+__all__ = ['BLOCK_READINGS', 'SPLITS', 'spectrum', 'high_freq_ratio', 'block_reading', 'reading_name', 'readings', 'radial_power',
+           'high_energy_share', 'claim_high_freq']
 
 # %% ../nbs/05_frequency.ipynb #094bbb5a
 def spectrum(delta: torch.Tensor, channel: int | None = 1, shift: bool = True) -> torch.Tensor:
@@ -26,6 +28,30 @@ def high_freq_ratio(delta: torch.Tensor, block=(5, 26), channel: int = 1, shift:
     total = f.sum((-2, -1))
     low = f[:, block[0]:block[1], block[0]:block[1]].sum((-2, -1))
     return torch.where(total > 0, (total - low) / total.clamp_min(1e-300), torch.full_like(total, float('nan')))
+
+# %% ../nbs/05_frequency.ipynb #2d32cafb
+BLOCK_READINGS = {'python': ((5, 26), 1),    # 0-based, end excluded: rows/cols 5..25 (21×21) of channel 1 (green)
+                  'matlab': ((4, 26), 0)}    # 1-based, inclusive: rows/cols 5..26 = 0-based 4..25 (22×22) of channel 1 = red
+
+def block_reading(name: str) -> tuple:
+    "((start, stop), channel) of the paper's `[5:26, 5:26, 1]` in the reading `name` ('python' or 'matlab'), 0-based and end excluded."
+    if name not in BLOCK_READINGS: raise ValueError(f"block_reading must be one of {list(BLOCK_READINGS)}, got {name!r}")
+    return BLOCK_READINGS[name]
+
+# %% ../nbs/05_frequency.ipynb #f50fe34f
+SPLITS = ('train', 'test')
+
+def reading_name(split: str, block: str, shift: bool) -> str:
+    "The name of a reading of Fig 7, e.g. 'train/python/shifted'."
+    if split not in SPLITS: raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    block_reading(block)
+    return f"{split}/{block}/{'shifted' if shift else 'unshifted'}"
+
+def readings(delta: torch.Tensor, split: str, radius: float = 8) -> dict:
+    "Every reading of Fig 7 for Δ₁ `delta` of images of `split`: {name: per-image values `(N,)`}: the paper's ratio per block reading and shift, and the radial share."
+    out = {reading_name(split, b, s): high_freq_ratio(delta, *block_reading(b), shift=s) for b in BLOCK_READINGS for s in (True, False)}
+    out[f'{split}/radial'] = high_energy_share(delta, radius)
+    return out
 
 # %% ../nbs/05_frequency.ipynb #897802e3
 def _radii(h: int, w: int) -> torch.Tensor:
@@ -46,3 +72,27 @@ def high_energy_share(delta: torch.Tensor, radius: float = 8) -> torch.Tensor:
     total = p.sum((1, 2, 3))
     hi = p[..., _radii(*p.shape[-2:]) > radius].sum((1, 2))
     return torch.where(total > 0, hi / total.clamp_min(1e-300), torch.full_like(total, float('nan')))
+
+# %% ../nbs/05_frequency.ipynb #e20089f4
+def _corr(u, v) -> float:
+    u, v = np.asarray(u, float), np.asarray(v, float)
+    return float(np.corrcoef(u, v)[0, 1]) if len(u) > 2 and u.std() > 0 and v.std() > 0 else math.nan
+
+def _corr_effect(per_seed, a, reading, n_boot, aside=False):
+    "corr(TA, mean `reading`) across the N_epoch points of family `a`, with its bootstrap interval."
+    eps_ = [r['epochs'] for r in next(iter(per_seed.values()))['rows'] if r['arch'] == a]
+    samples = {s: {'test': {f'ta{e}': m['per_image'][f'{a}.{e}.ta'] for e in eps_},
+                   'delta': {f'r{e}': m['per_image'][f'{a}.{e}.{reading}'] for e in eps_}} for s, m in per_seed.items()}
+    stat = lambda d: _corr([d[f'ta{e}'].mean() for e in eps_], [np.nanmean(d[f'r{e}']) for e in eps_])
+    e = effect(f'{a}: corr(TA, {reading}) over N_epoch {", ".join(map(str, eps_))}', samples, stat, n_boot=n_boot)
+    return {**e, 'aside': aside, 'reading': reading}
+
+@claim('high-frequency ratio rises with TA', 'fig7')
+def claim_high_freq(per_seed: dict, n_boot: int = 2000):
+    "Fig 7: the high-frequency ratio of Δ₁ rises with TA: within each classifier family, the correlation across its N_epoch points between TA and the mean ratio exceeds 0, in the reading the run names (`verdict_reading`; the others are shown aside)."
+    m0 = next(iter(per_seed.values()))
+    archs = list(dict.fromkeys(r['arch'] for r in m0['rows']))
+    if all(sum(r['arch'] == a for r in m0['rows']) < 3 for a in archs): return 'fewer than three N_epoch points per family'
+    main = m0['verdict_reading']
+    return ([_corr_effect(per_seed, a, main, n_boot) for a in archs] +
+            [_corr_effect(per_seed, a, k, min(n_boot, 500), aside=True) for k in m0['readings'] if k != main for a in archs])

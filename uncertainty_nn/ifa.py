@@ -13,9 +13,10 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from .data import Split, atomic_write, save_torch, tensor_digest
 from .classifiers import default_device, as_unit, progress
 from .attacks import input_grad, eval_mode, bim
+from .evidence import claim, effect, image_samples
 
 # %% auto #0
-__all__ = ['IFAResult', 'model_digest', 'ifa']
+__all__ = ['IFAResult', 'model_digest', 'ifa', 'claim_ifa']
 
 # %% ../nbs/03_ifa.ipynb #389943aa
 @dataclass
@@ -28,6 +29,7 @@ class IFAResult:
     clamp: bool
     digest: str                                   # `tensor_digest` of the images X_0 and labels
     record: dict = field(default_factory=dict)    # {n: dict(ta=, ra=, loss=)}
+    record_ok: torch.Tensor | None = None         # (R, 2, N) bools: each image correct, and robust, at the R iterations of `record`
     @property
     def delta(self) -> torch.Tensor:
         "Δ_N as float32 `(N, C, H, W)`."
@@ -38,7 +40,7 @@ class IFAResult:
         return as_unit(x0) + self.delta
     def save(self, path):
         d = dict(steps=self.steps, unit=self.unit, eps=self.eps, n_iter=self.n_iter, clamp=self.clamp, digest=self.digest,
-                 record=json.dumps(self.record))
+                 record=json.dumps(self.record), **({} if self.record_ok is None else dict(record_ok=self.record_ok)))
         return save_torch(path, d)
     @classmethod
     def load(cls, path):
@@ -62,7 +64,7 @@ def _storage_dtype(max_count):
     return torch.int8 if max_count <= 127 else torch.int16
 
 def _ifa_chunk(model, x, y, eps, n_iter, clamp, record_at, ra_steps, dev, amp=False, channels_last=False):
-    "Counts `k` with Δ_N = k·unit for one batch, and summed stats at `record_at`: {n: [correct, robust, loss_sum]}."
+    "Counts `k` with Δ_N = k·unit for one batch, summed stats at `record_at` {n: [correct, robust, loss_sum]}, and per image {n: (2, B) bools}."
     x0, y = as_unit(x).to(dev), y.to(dev)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     ctx = (lambda: torch.autocast(dev.type, dtype=torch.bfloat16)) if amp else contextlib.nullcontext
@@ -70,7 +72,7 @@ def _ifa_chunk(model, x, y, eps, n_iter, clamp, record_at, ra_steps, dev, amp=Fa
     k = torch.zeros(x.shape, dtype=torch.int16, device=dev)
     if clamp: xi = x.to(dev).to(torch.int16); lo, hi = -xi, 255 - xi
     x_n = (lambda: ((xi + k).float() / 255).contiguous(memory_format=fmt)) if clamp else (lambda: (x0 + k * eps).contiguous(memory_format=fmt))  # exact grey levels when clamped
-    stats = {}
+    stats, oks = {}, {}
     def measure(n):
         xn = x_n()
         with torch.no_grad(), ctx(): out = model(xn).float()
@@ -78,13 +80,14 @@ def _ifa_chunk(model, x, y, eps, n_iter, clamp, record_at, ra_steps, dev, amp=Fa
         with ctx(): xa = bim(model, xn, y, eps=eps, steps=ra_steps, bounds=(0, 1) if clamp else None)
         with torch.no_grad(), ctx(): ok_adv = ok & (model(xa).argmax(1) == y)
         stats[n] = [ok.sum().item(), ok_adv.sum().item(), F.cross_entropy(out, y, reduction='sum').item()]
+        oks[n] = torch.stack([ok, ok_adv]).cpu()
     if 0 in record_at: measure(0)
     for n in range(1, n_iter + 1):
         with ctx(): g = input_grad(model, x_n(), y).sign().to(torch.int16)           # (B, C, H, W) in {-1, 0, 1}
         k = k - s * g                                                      # X_{n} = X_{n-1} - eps·sign(grad)
         if clamp: k = torch.maximum(torch.minimum(k, hi), lo)              # keep X_0 + k/255 in [0, 1]
         if n in record_at: measure(n)
-    return k.cpu(), stats
+    return k.cpu(), stats, oks
 
 # %% ../nbs/03_ifa.ipynb #1d76ba48
 def model_digest(model: nn.Module) -> str:
@@ -107,7 +110,7 @@ def ifa(model: nn.Module, x: torch.Tensor | Split, y: torch.Tensor | None = None
         if (out/'config.json').exists() and json.loads((out/'config.json').read_text()) != cfg:
             raise ValueError(f"{out} holds an IFA run with other settings, images or model ({out/'config.json'}); use another directory or delete it")
         atomic_write(out/'config.json', lambda f: f.write(json.dumps(cfg).encode()))
-    chunks, totals = [], {n: [0, 0, 0.0] for n in record_at}
+    chunks, ok_chunks, totals = [], [], {n: [0, 0, 0.0] for n in record_at}
     starts = range(0, len(y), bs)
     model.to(dev)
     if channels_last: model.to(memory_format=torch.channels_last)
@@ -116,13 +119,28 @@ def ifa(model: nn.Module, x: torch.Tensor | Split, y: torch.Tensor | None = None
             path = out/f'chunk_{c:05d}.pt' if out else None
             if path and path.exists(): ck = torch.load(path, weights_only=True)
             else:
-                k, st = _ifa_chunk(model, x[i:i+bs], y[i:i+bs], eps, n_iter, clamp, record_at, ra_steps, dev, amp, channels_last)
-                ck = dict(k=k, stats=torch.tensor([st[n] for n in record_at], dtype=torch.float64).view(-1, 3))
+                k, st, oks = _ifa_chunk(model, x[i:i+bs], y[i:i+bs], eps, n_iter, clamp, record_at, ra_steps, dev, amp, channels_last)
+                ck = dict(k=k, stats=torch.tensor([st[n] for n in record_at], dtype=torch.float64).view(-1, 3),
+                          ok=torch.stack([oks[n] for n in record_at]) if record_at else torch.zeros(0, 2, len(k), dtype=torch.bool))
                 if path: save_torch(path, ck)
-            chunks.append(ck['k'])
+            chunks.append(ck['k']); ok_chunks.append(ck['ok'])
             for j, n in enumerate(record_at): totals[n] = [a + b for a, b in zip(totals[n], ck['stats'][j].tolist())]
     if channels_last: model.to(memory_format=torch.contiguous_format)
     k = torch.cat(chunks) if chunks else torch.zeros(x.shape, dtype=torch.int16)
     unit = 1/255 if clamp else eps
     record = {n: dict(ta=t[0] / len(y), ra=t[1] / len(y), loss=t[2] / len(y)) for n, t in totals.items()}
-    return IFAResult(k.to(_storage_dtype(int(k.abs().max()) if k.numel() else 0)), unit, eps, n_iter, clamp, digest, record)
+    ok = torch.cat(ok_chunks, 2) if ok_chunks else torch.zeros(len(record_at), 2, 0, dtype=torch.bool)
+    return IFAResult(k.to(_storage_dtype(int(k.abs().max()) if k.numel() else 0)), unit, eps, n_iter, clamp, digest, record, ok)
+
+# %% ../nbs/03_ifa.ipynb #634784d5
+@claim('IFA raises TA and RA with iterations', 'fig3')
+def claim_ifa(per_seed: dict, n_boot: int = 2000) -> list:
+    "Fig 3: IFA raises the TA and the RA of the training images it runs on: for every classifier, TA and RA at the last recorded iteration minus at n = 0 exceed 0."
+    first = next(iter(per_seed.values()))
+    out = []
+    for a in [a for a in first['record'] if all(a in m['record'] for m in per_seed.values())]:
+        last = max(int(n) for n in first['record'][a])
+        for q in ('ta', 'ra'):
+            out.append(effect(f'{a}: {q.upper()} at n = {last} minus at n = 0', image_samples(per_seed, 'train', before=f'{a}.0.{q}', after=f'{a}.{last}.{q}'),
+                              lambda d: d['after'].mean() - d['before'].mean(), n_boot=n_boot))
+    return out

@@ -11,49 +11,62 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from .data import Split, tensor_digest
 from .classifiers import default_device, as_unit, progress, read_checkpoint, load_weights
 from .ifa import IFAResult
+from .evidence import claim, effect, image_samples
 from fastai.torch_core import set_seed
 
 # %% auto #0
-__all__ = ['UnetBlock', 'Pix2PixGenerator', 'PatchDiscriminator', 'train_pix2pix', 'load_generator', 'TCL']
+__all__ = ['UnetBlock', 'Pix2PixGenerator', 'PatchDiscriminator', 'receptive_field', 'train_pix2pix', 'load_generator', 'TCL',
+           'claim_cl_tradeoff', 'claim_tcl_loses', 'claim_tcl_gains_at_1']
 
 # %% ../nbs/04_pix2pix.ipynb #24dc38c5
 class UnetBlock(nn.Module):
     "One U-Net level: `down → sub → up`, with the input concatenated to the output (except at the outermost level)."
-    def __init__(self, outer: int, inner: int, sub: nn.Module | None = None, in_ch: int | None = None, outermost=False, norm=nn.BatchNorm2d):
+    def __init__(self, outer: int, inner: int, sub: nn.Module | None = None, in_ch: int | None = None, outermost=False, norm=nn.BatchNorm2d, dropout: float = 0.0):
         super().__init__()
         in_ch = in_ch or outer
         down = [nn.LeakyReLU(0.2, True)] if not outermost else []
         down += [nn.Conv2d(in_ch, inner, 4, 2, 1, bias=False)] + ([norm(inner)] if (sub is not None and not outermost) else [])
         up_in = inner if sub is None else 2 * inner                      # innermost: no skip below it
-        up = [nn.ReLU(True), nn.ConvTranspose2d(up_in, outer, 4, 2, 1, bias=outermost)] + ([nn.Tanh()] if outermost else [norm(outer)])
+        up = [nn.ReLU(True), nn.ConvTranspose2d(up_in, outer, 4, 2, 1, bias=outermost)] + ([nn.Tanh()] if outermost else [norm(outer)]) + ([nn.Dropout(dropout)] if dropout else [])
         self.outermost = outermost
         self.model = nn.Sequential(*down, *([sub] if sub is not None else []), *up)
     def forward(self, x):
         return self.model(x) if self.outermost else torch.cat([x, self.model(x)], 1)   # (B, 2*outer, H, W)
 
 class Pix2PixGenerator(nn.Module):
-    "U-Net 32×32 → 32×32 with five down-samplings; `forward(x)` maps images in [0, 1] to Δ in pixel units (`tanh · scale`)."
-    def __init__(self, ngf: int = 64, scale: float = 1.0, ch: int = 3):
+    "U-Net 32×32 → 32×32 with five down-samplings; `forward(x)` maps images in [0, 1] to Δ in pixel units (`tanh · scale`); `dropout` at the two 8·ngf levels."
+    def __init__(self, ngf: int = 64, scale: float = 1.0, ch: int = 3, dropout: float = 0.0):
         super().__init__()
-        b = UnetBlock(8 * ngf, 8 * ngf)                                  # 2 -> 1 -> 2
-        b = UnetBlock(4 * ngf, 8 * ngf, b)                               # 4 -> 2
+        b = UnetBlock(8 * ngf, 8 * ngf, dropout=dropout)                 # 2 -> 1 -> 2
+        b = UnetBlock(4 * ngf, 8 * ngf, b, dropout=dropout)              # 4 -> 2
         b = UnetBlock(2 * ngf, 4 * ngf, b)                               # 8 -> 4
         b = UnetBlock(ngf, 2 * ngf, b)                                   # 16 -> 8
         self.unet = UnetBlock(ch, ngf, b, in_ch=ch, outermost=True)      # 32 -> 16
         self.register_buffer('scale', torch.tensor(float(scale)))
-        self.config = dict(arch='pix2pix-unet', kwargs=dict(ngf=ngf, scale=float(scale), ch=ch))
+        self.config = dict(arch='pix2pix-unet', kwargs=dict(ngf=ngf, scale=float(scale), ch=ch, **({'dropout': dropout} if dropout else {})))
     def forward_unit(self, x): return self.unet(2 * x - 1)              # (B, 3, 32, 32) in (-1, 1): Δ / scale
     def forward(self, x): return self.forward_unit(x) * self.scale      # Δ in pixel units
 
 # %% ../nbs/04_pix2pix.ipynb #ab5fff38
 class PatchDiscriminator(nn.Sequential):
-    "PatchGAN on `cat(2x−1, Δ/scale)`: (B, 6, 32, 32) → (B, 1, 6, 6) logits."
-    def __init__(self, ndf: int = 64, ch: int = 6):
+    "PatchGAN on `cat(2x−1, Δ/scale)` with `n_layers` stride-2 convolutions, as pix2pix's `NLayerDiscriminator`: (B, 6, 32, 32) → (B, 1, h, w) logits."
+    def __init__(self, ndf: int = 64, ch: int = 6, n_layers: int = 1):
+        if n_layers < 1: raise ValueError(f"n_layers must be at least 1, got {n_layers}")
         lrelu = lambda: nn.LeakyReLU(0.2, True)
-        super().__init__(nn.Conv2d(ch, ndf, 4, 2, 1), lrelu(),                                          # 16
-                         nn.Conv2d(ndf, 2 * ndf, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * ndf), lrelu(),  # 8
-                         nn.Conv2d(2 * ndf, 4 * ndf, 4, 1, 1, bias=False), nn.BatchNorm2d(4 * ndf), lrelu(),  # 7
-                         nn.Conv2d(4 * ndf, 1, 4, 1, 1))                                                # 6
+        layers, w = [nn.Conv2d(ch, ndf, 4, 2, 1), lrelu()], 1
+        for n in range(1, n_layers + 1):                                 # stride 2 (n < n_layers), then one stride-1 layer
+            w_prev, w = w, min(2 ** n, 8)
+            layers += [nn.Conv2d(ndf * w_prev, ndf * w, 4, 2 if n < n_layers else 1, 1, bias=False), nn.BatchNorm2d(ndf * w), lrelu()]
+        super().__init__(*layers, nn.Conv2d(ndf * w, 1, 4, 1, 1))
+
+def receptive_field(model: nn.Module) -> int:
+    "Side of the input square one output unit of a chain of convolutions sees: 1 + Σ (k − 1)·(product of the strides before)."
+    r, jump = 1, 1
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            k, s = m.kernel_size[0], m.stride[0]
+            r, jump = r + (k - 1) * jump, jump * s
+    return r
 
 # %% ../nbs/04_pix2pix.ipynb #10f5b98a
 def _check_pairs(split: Split, ifa_res: IFAResult):
@@ -62,7 +75,8 @@ def _check_pairs(split: Split, ifa_res: IFAResult):
                          f"({tensor_digest(split.x, split.y)}): run IFA on these images, or pass the images it was run on")
 
 def train_pix2pix(split: Split, ifa_res: IFAResult, epochs: int = 10, bs: int = 64, lr: float = 2e-4, lam: float = 100.,
-                  ngf: int = 64, ndf: int = 64, seed: int = 0, device=None, quiet=None):
+                  ngf: int = 64, ndf: int = 64, seed: int = 0, device=None, quiet=None,
+                  d_layers: int = 1, dropout: float = 0.0):
     "Train Pix2Pix on `(split.x, ifa_res.delta)`; returns `(G, D, history)` with G in eval mode on the CPU and `G.meta` filled in."
     _check_pairs(split, ifa_res)
     if epochs < 1: raise ValueError(f"epochs must be at least 1, got {epochs}")
@@ -70,7 +84,7 @@ def train_pix2pix(split: Split, ifa_res: IFAResult, epochs: int = 10, bs: int = 
     set_seed(seed, reproducible=True)
     delta = ifa_res.delta
     scale = max(delta.abs().max().item(), ifa_res.unit)
-    G, D = Pix2PixGenerator(ngf, scale).to(dev), PatchDiscriminator(ndf).to(dev)
+    G, D = Pix2PixGenerator(ngf, scale, dropout=dropout).to(dev), PatchDiscriminator(ndf, n_layers=d_layers).to(dev)
     opt_g = torch.optim.Adam(G.parameters(), lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr, betas=(0.5, 0.999))
     bce, hist, t0 = nn.BCEWithLogitsLoss(), [], time.time()
@@ -92,7 +106,7 @@ def train_pix2pix(split: Split, ifa_res: IFAResult, epochs: int = 10, bs: int = 
             sums += torch.tensor([l1.item(), gan.item(), loss_d.item()]) * len(idx)
         hist.append(dict(zip(('l1', 'g_gan', 'd'), (sums / len(split)).tolist())))
     G.eval().cpu(); D.eval().cpu()
-    G.meta = dict(epochs=epochs, seed=seed, lr=lr, lam=lam, bs=bs, ngf=ngf, ndf=ndf, pairs_digest=ifa_res.digest,
+    G.meta = dict(epochs=epochs, seed=seed, lr=lr, lam=lam, bs=bs, ngf=ngf, ndf=ndf, d_layers=d_layers, dropout=dropout, pairs_digest=ifa_res.digest,
                   n_iter=ifa_res.n_iter, eps=ifa_res.eps, clamp=ifa_res.clamp, history=hist, train_seconds=round(time.time() - t0, 1))
     return G, D, hist
 
@@ -111,3 +125,39 @@ class TCL(nn.Module):
     def forward(self, x):
         xt = x + self.generator(x)                                       # (B, 3, 32, 32)
         return self.classifier(xt.clamp(0, 1) if self.clamp else xt)
+
+# %% ../nbs/04_pix2pix.ipynb #59dbc8fe
+def _diff(d): return d['x'].mean() - d['y'].mean()
+
+def _fig6_settings(per_seed: dict):
+    "(arch, fewest, most epochs) for every architecture that all seeds ran, over the epochs they all ran."
+    first = next(iter(per_seed.values()))['results']
+    for a in [a for a in first if all(a in m['results'] for m in per_seed.values())]:
+        eps_ = sorted(set.intersection(*(set(m['results'][a]) for m in per_seed.values())), key=int)
+        if len(eps_) > 1: yield a, eps_[0], eps_[-1]
+
+def _paired(per_seed, name, x, y, n_boot):
+    return effect(name, image_samples(per_seed, 'test', x=x, y=y), _diff, n_boot=n_boot)
+
+@claim('CL trades TA against RA', 'fig6')
+def claim_cl_tradeoff(per_seed: dict, n_boot: int = 2000):
+    "Fig 6a: from the fewest to the most epochs, CL's TA rises and its RA falls: for every classifier, TA(most) − TA(fewest) and RA(fewest) − RA(most) exceed 0."
+    out = [e for a, lo, hi in _fig6_settings(per_seed) for e in (
+        _paired(per_seed, f'{a}: CL TA at {hi} minus at {lo} epochs', f'{a}.{hi}.cl.ta', f'{a}.{lo}.cl.ta', n_boot),
+        _paired(per_seed, f'{a}: CL RA at {lo} minus at {hi} epochs', f'{a}.{lo}.cl.ra', f'{a}.{hi}.cl.ra', n_boot))]
+    return out or 'fewer than two values of N_epoch were run'
+
+@claim('TCL loses TA and RA as N_epoch grows', 'fig6')
+def claim_tcl_loses(per_seed: dict, n_boot: int = 2000):
+    "Fig 6b: from the fewest to the most epochs, TCL's TA and RA both fall: for every classifier, TA(fewest) − TA(most) and RA(fewest) − RA(most) of TCL exceed 0."
+    out = [e for a, lo, hi in _fig6_settings(per_seed) for e in (
+        _paired(per_seed, f'{a}: TCL TA at {lo} minus at {hi} epochs', f'{a}.{lo}.tcl.ta', f'{a}.{hi}.tcl.ta', n_boot),
+        _paired(per_seed, f'{a}: TCL RA at {lo} minus at {hi} epochs', f'{a}.{lo}.tcl.ra', f'{a}.{hi}.tcl.ra', n_boot))]
+    return out or 'fewer than two values of N_epoch were run'
+
+@claim('TCL gains TA and RA at N_epoch = 1', 'fig6')
+def claim_tcl_gains_at_1(per_seed: dict, n_boot: int = 2000):
+    "Fig 6b: at N_epoch = 1, TCL beats CL in both TA and RA: for every classifier, TCL − CL in TA and in RA exceed 0."
+    archs = [a for a in next(iter(per_seed.values()))['results'] if all('1' in m['results'].get(a, {}) for m in per_seed.values())]
+    out = [_paired(per_seed, f'{a}: {q.upper()} of TCL minus CL at 1 epoch', f'{a}.1.tcl.{q}', f'{a}.1.cl.{q}', n_boot) for a in archs for q in ('ta', 'ra')]
+    return out or 'N_epoch = 1 was not run'

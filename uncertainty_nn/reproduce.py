@@ -6,17 +6,15 @@ Docs: https://uncertainty-nn.github.io/uncertainty_nn/reproduce.html.md"""
 
 # %% ../nbs/10_reproduce.ipynb #661945eb
 from __future__ import annotations
-import argparse, html, json, math, os, shutil, sys, time
+import json, os, time
 from pathlib import Path
-import numpy as np
 from .data import atomic_write
+from .report import write_report
 from .artifacts import (CHAPTERS, PROFILES, EXECUTORS, UsageError, ArtifactFailed, RunDirNotShared, Store, find_nbs,
                                       declared_params, parse_overrides, make_plan, materialize, connect_ray, plan_text, plan_json)
 
 # %% auto #0
-__all__ = ['CLAIMS', 'FIGURES', 'check_device', 'ChapterFailed', 'run_chapter', 'claim_fgsm', 'claim_ifa', 'claim_cl_tradeoff',
-           'claim_tcl_loses', 'claim_tcl_gains_at_1', 'claim_high_freq', 'claim_uncertainty', 'evaluate_claims',
-           'seed_spread', 'read_metrics', 'write_report', 'reproduce', 'build_docs', 'build_readme', 'main']
+__all__ = ['check_device', 'ChapterFailed', 'run_chapter', 'reproduce']
 
 # %% ../nbs/10_reproduce.ipynb #7b7c72d2
 def check_device(device: str | None) -> str | None:
@@ -67,137 +65,6 @@ def run_chapter(nb: Path, out_dir: Path, params: dict, log=print) -> Path:
     atomic_write(pfile, lambda f: f.write(json.dumps(params).encode()))
     return done
 
-# %% ../nbs/10_reproduce.ipynb #7a4a891c
-def _pct(v): return f"{100 * v:.1f}%"
-
-def claim_fgsm(m):
-    "Fig 1: FGSM collapses accuracy — for every classifier, robust accuracy under FGSM is below half of its test accuracy."
-    r = m['fig1']['results']
-    ok = [v['fgsm']['robust'] < 0.5 * v['fgsm']['clean'] for v in r.values()]
-    return all(ok), '; '.join(f"{a}: TA {_pct(v['fgsm']['clean'])} → FGSM {_pct(v['fgsm']['robust'])}, BIM {_pct(v['bim']['robust'])}" for a, v in r.items())
-
-def claim_ifa(m):
-    "Fig 3: IFA raises both TA and RA of the training set with the number of iterations (last recorded n against n = 0)."
-    rec = m['fig3']['record']
-    def ends(r): ks = sorted(r, key=int); return r[ks[0]], r[ks[-1]], ks[-1]
-    ok = [(e[1]['ta'] > e[0]['ta']) and (e[1]['ra'] > e[0]['ra']) for e in map(ends, rec.values())]
-    return all(ok), '; '.join(f"{a}: TA {_pct(s['ta'])} → {_pct(t['ta'])}, RA {_pct(s['ra'])} → {_pct(t['ra'])} (n = 0 → {n})" for a, (s, t, n) in ((a, ends(r)) for a, r in rec.items()))
-
-def _fig6_ends(m):
-    for a, r in m['fig6']['results'].items():
-        ks = sorted(r, key=int); yield a, ks, r[ks[0]], r[ks[-1]]
-
-def claim_cl_tradeoff(m):
-    "Fig 6a: CL trades TA against RA — from the fewest to the most epochs, TA rises and RA falls."
-    rows = list(_fig6_ends(m))
-    ok = [t['cl_ta'] > s['cl_ta'] and t['cl_ra'] < s['cl_ra'] for _, _, s, t in rows]
-    return all(ok), '; '.join(f"{a}: TA {_pct(s['cl_ta'])} → {_pct(t['cl_ta'])}, RA {_pct(s['cl_ra'])} → {_pct(t['cl_ra'])} (N_epoch {ks[0]} → {ks[-1]})" for a, ks, s, t in rows)
-
-def claim_tcl_loses(m):
-    "Fig 6b: TCL loses both TA and RA as N_epoch grows (fewest to most epochs)."
-    rows = list(_fig6_ends(m))
-    ok = [t['tcl_ta'] < s['tcl_ta'] and t['tcl_ra'] < s['tcl_ra'] for _, _, s, t in rows]
-    return all(ok), '; '.join(f"{a}: TCL TA {_pct(s['tcl_ta'])} → {_pct(t['tcl_ta'])}, RA {_pct(s['tcl_ra'])} → {_pct(t['tcl_ra'])} (N_epoch {ks[0]} → {ks[-1]})" for a, ks, s, t in rows)
-
-def claim_tcl_gains_at_1(m):
-    "Fig 6b: at N_epoch = 1, TCL gains both TA and RA over CL."
-    r = {a: v['1'] for a, v in m['fig6']['results'].items() if '1' in v}
-    if not r: return None, 'N_epoch = 1 was not run'
-    ok = [v['tcl_ta'] > v['cl_ta'] and v['tcl_ra'] > v['cl_ra'] for v in r.values()]
-    return all(ok), '; '.join(f"{a}: TA {_pct(v['cl_ta'])} → {_pct(v['tcl_ta'])}, RA {_pct(v['cl_ra'])} → {_pct(v['tcl_ra'])}" for a, v in r.items())
-
-def claim_high_freq(m):
-    "Fig 7: the high-frequency ratio of Δ₁ rises with TA — positive correlation of TA with the paper's ratio (fftshift reading)."
-    c = m['fig7']['corr']
-    ok = None if math.isnan(c['ratio_shift']) else c['ratio_shift'] > 0
-    per = '; '.join(f"{a} alone {v['ratio_shift']:+.2f}" for a, v in m['fig7'].get('corr_by_arch', {}).items())
-    return ok, (f"corr(TA, ratio shifted) {c['ratio_shift']:+.2f} ({len(m['fig7']['rows'])} classifiers{'; ' + per if per else ''}); "
-                f"unshifted {c['ratio_noshift']:+.2f}; radial share above r={m['fig7']['radius']} {c['radial_share']:+.2f}")
-
-def claim_uncertainty(m):
-    "Eq. 16: σ_p σ_x ≥ 1/2 — the commutator and the Gaussian's 1/2 check out, and no windowed loss line falls below 1/2."
-    t = m['theory']; c = t['classifier']
-    ok = t['commutator_identity'] and abs(t['gaussian_product'] - 0.5) < 1e-9 and c['windowed']['frac_below_half'] == 0
-    return ok, (f"[p,x]=1: {t['commutator_identity']}; Gaussian 1/2 exactly; windowed loss lines below 1/2: {_pct(c['windowed']['frac_below_half'])} "
-                f"(min {c['windowed']['min']:.3f}); literal box lines below 1/2: {_pct(c['box']['frac_below_half'])} (the bound needs ψ to vanish at the boundary)")
-
-CLAIMS = [('FGSM collapses accuracy', 'fig1', claim_fgsm), ('IFA raises TA and RA with iterations', 'fig3', claim_ifa),
-          ('CL trades TA against RA', 'fig6', claim_cl_tradeoff), ('TCL loses TA and RA as N_epoch grows', 'fig6', claim_tcl_loses),
-          ('TCL gains TA and RA at N_epoch = 1', 'fig6', claim_tcl_gains_at_1), ('high-frequency ratio rises with TA', 'fig7', claim_high_freq),
-          ('σ_p σ_x ≥ 1/2', 'theory', claim_uncertainty)]
-
-def evaluate_claims(per_seed: dict) -> list[dict]:
-    "One row per claim: the verdict over seeds (`per_seed` = {seed: metrics}) and the numbers of each seed."
-    rows = []
-    for name, need, fn in CLAIMS:
-        got = {s: fn(m) for s, m in per_seed.items() if need in m}
-        vals = [v for v, _ in got.values() if v is not None]
-        verdict = ('not run' if not got else 'undecided' if not vals else 'supported' if all(vals) else 'not supported' if not any(vals)
-                   else f'mixed ({sum(vals)} of {len(vals)} seeds)')
-        rows.append(dict(claim=name, rule=fn.__doc__, verdict=verdict, evidence={str(s): e for s, (_, e) in got.items()}))
-    return rows
-
-# %% ../nbs/10_reproduce.ipynb #b08b8d11
-def _flatten(d, prefix=''):
-    out = {}
-    for k, v in (d.items() if isinstance(d, dict) else enumerate(d) if isinstance(d, list) else []):
-        key = f'{prefix}/{k}' if prefix else str(k)
-        if isinstance(v, (dict, list)): out.update(_flatten(v, key))
-        elif isinstance(v, (int, float)) and not isinstance(v, bool): out[key] = float(v)
-    return out
-
-def seed_spread(per_seed: dict) -> dict:
-    "{path: {mean, std, n}} for every number present in every seed's metrics."
-    flat = [_flatten(m) for m in per_seed.values()]
-    keys = set.intersection(*(set(f) for f in flat)) if flat else set()
-    return {k: dict(mean=float(np.mean([f[k] for f in flat])), std=float(np.std([f[k] for f in flat])), n=len(flat)) for k in sorted(keys)}
-
-def read_metrics(run: Path) -> dict:
-    "All `metrics/*.json` of a run directory, by name."
-    return {p.stem: json.loads(p.read_text()) for p in sorted((Path(run)/'metrics').glob('*.json'))}
-
-# %% ../nbs/10_reproduce.ipynb #b693d7bb
-FIGURES = [('fig1_accuracy', 'Fig 1: test accuracy and robust accuracy'), ('fig1_examples', 'Fig 1: FGSM examples'),
-           ('fig3_ifa', 'Fig 3: IFA on the training set'), ('fig3_examples', 'Fig 3: X₀, Δ_N, X_N'),
-           ('fig6_cl_tcl', 'Fig 6: CL and TCL against N_epoch'), ('fig6_examples', 'Fig 6: true Δ_N and G(X₀)'),
-           ('fig7_ratio', 'Fig 7: high frequencies of Δ₁ against TA'), ('fig7_spectra', 'Fig 7: mean spectra of Δ₁'),
-           ('theory_products', 'Theory: σ_x σ_p of loss lines')]
-
-def write_report(out: Path, runs: dict, profile: str, seconds: float | None = None) -> dict:
-    "Collect the runs (`{seed: run_dir}`) into `out`: figures/, metrics.json, report.md and report.html."
-    out = Path(out); per_seed = {s: read_metrics(r) for s, r in runs.items()}
-    claims = evaluate_claims(per_seed)
-    first = runs[min(runs)]
-    (out/'figures').mkdir(parents=True, exist_ok=True)
-    if Path(first).resolve() != out.resolve():
-        for f in (Path(first)/'figures').glob('*'): shutil.copy2(f, out/'figures'/f.name)
-    metrics = dict(profile=profile, seeds=list(runs), seconds=seconds, claims=claims, per_seed={str(s): m for s, m in per_seed.items()},
-                   across_seeds=seed_spread(per_seed) if len(per_seed) > 1 else {})
-    atomic_write(out/'metrics.json', lambda f: f.write(json.dumps(metrics, indent=1, default=float).encode()))
-    figs = [(n, t) for n, t in FIGURES if (out/'figures'/f'{n}.png').exists()]
-    head = (f"# Reproduction report: profile `{profile}`\n\nSeeds: {', '.join(map(str, runs))}."
-            + (f" Run time: {seconds / 60:.1f} min." if seconds else '') + " Every number is in `metrics.json`.\n")
-    tbl = ["| claim | verdict | this run's numbers |", "|---|---|---|"]
-    tbl += [f"| {c['claim']} | **{c['verdict']}** | " + '<br>'.join(f"seed {s}: {e}" for s, e in c['evidence'].items()).replace('|', '/') + ' |' for c in claims]
-    rules = '\n'.join(f"- *{c['claim']}*: {c['rule']}" for c in claims)
-    spread = [(k, v) for k, v in metrics['across_seeds'].items() if k.split('/')[0] in ('fig1', 'fig6', 'fig7') and any(w in k for w in ('results', 'corr/'))
-              and not k.endswith('/n')]
-    sp_md = ("\n## Across seeds\n\n| number | mean | sd |\n|---|---|---|\n" + '\n'.join(f"| {k} | {v['mean']:.4f} | {v['std']:.4f} |" for k, v in spread) + '\n') if spread else ''
-    md = head + "\n## Claims\n\n" + '\n'.join(tbl) + "\n\nHow each verdict is decided:\n\n" + rules + "\n" + sp_md + "\n## Figures\n\n" + '\n\n'.join(f"### {t}\n\n![{t}](figures/{n}.png)" for n, t in figs) + '\n'
-    atomic_write(out/'report.md', lambda f: f.write(md.encode()))
-    e = html.escape
-    rows_html = ''.join(f"<tr><td>{e(c['claim'])}</td><td><b>{e(c['verdict'])}</b></td><td>{'<br>'.join(e(f'seed {s}: {v}') for s, v in c['evidence'].items())}</td></tr>" for c in claims)
-    rules_html = ''.join(f"<li><i>{e(c['claim'])}</i>: {e(c['rule'])}</li>" for c in claims)
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>uncertainty_nn report: {e(profile)}</title><style>body{{font-family:sans-serif;max-width:60em;margin:auto}}"
-            f"td,th{{border:1px solid #ccc;padding:4px;vertical-align:top}}table{{border-collapse:collapse}}img{{max-width:100%}}</style></head><body>"
-            f"<h1>Reproduction report: profile <code>{e(profile)}</code></h1><p>Seeds: {e(', '.join(map(str, runs)))}." + (f" Run time: {seconds / 60:.1f} min." if seconds else '') +
-            f" Every number is in <code>metrics.json</code>.</p><h2>Claims</h2><table><tr><th>claim</th><th>verdict</th><th>this run's numbers</th></tr>{rows_html}</table>"
-            f"<ul>{rules_html}</ul>" + (f"<h2>Across seeds</h2><table><tr><th>number</th><th>mean</th><th>sd</th></tr>"
-            + ''.join(f"<tr><td>{e(k)}</td><td>{v['mean']:.4f}</td><td>{v['std']:.4f}</td></tr>" for k, v in spread) + "</table>" if spread else '') + "<h2>Figures</h2>"
-            + ''.join(f"<h3>{e(t)}</h3><img src='figures/{n}.png' alt='{e(t)}'>" for n, t in figs) + "</body></html>")
-    atomic_write(out/'report.html', lambda f: f.write(page.encode()))
-    return metrics
-
 # %% ../nbs/10_reproduce.ipynb #c6f6ee72
 def reproduce(profile: str = 'tiny', out='runs/tiny', device=None, data=None, seeds=(0,), nbs=None, chapters=None, overrides=(),
               executor='inprocess', address=None, gpus_per_task=None, cpus_per_task=1, log=print) -> dict:
@@ -236,105 +103,3 @@ def _ray_running() -> bool:
     try: import ray
     except ImportError: return False
     return ray.is_initialized()
-
-# %% ../nbs/10_reproduce.ipynb #3f3488df
-def _processed(nb_path: Path):
-    "A notebook prepared for reading: nbdev's `#|` directives applied (hide, echo, output, include) and then removed."
-    import nbformat
-    nb = nbformat.read(str(nb_path), as_version=4)
-    cells = []
-    for c in nb.cells:
-        lines = c.get('source', '').splitlines()
-        d = {l[2:].split(':')[0].strip(): l.split(':', 1)[1].strip() if ':' in l else '' for l in lines if l.startswith('#|')}
-        if c.cell_type == 'code':
-            if 'hide' in d or d.get('include') == 'false' or 'default_exp' in d: continue
-            c.source = '\n'.join(l for l in lines if not l.startswith('#|'))
-            if d.get('echo') == 'false': c.metadata['transient'] = {'remove_source': True}
-            if d.get('output') == 'false': c.outputs = []
-        c.metadata = {k: v for k, v in c.metadata.items() if k in ('tags', 'transient')}
-        cells.append(c)
-    nb.cells = cells
-    return nb
-
-def _export(nb, fmt: str) -> str:
-    from nbconvert import HTMLExporter, MarkdownExporter
-    return (HTMLExporter(embed_images=True) if fmt == 'html' else MarkdownExporter()).from_notebook_node(nb)[0]
-
-def build_docs(out='_site', run=None, nbs=None) -> Path:
-    "Render the chapter notebooks (or a run's executed notebooks, with `run`) to HTML pages in `out`, with an index."
-    src = find_nbs(nbs); out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    pages = []
-    for name in ['index'] + CHAPTERS + ['09_artifacts', '10_reproduce']:
-        p = (Path(run)/'notebooks'/f'{name}.ipynb') if run and (Path(run)/'notebooks'/f'{name}.ipynb').exists() else src/f'{name}.ipynb'
-        if not p.exists(): continue
-        atomic_write(out/f'{name}.html', lambda f, p=p: f.write(_export(_processed(p), 'html').encode()))
-        pages.append(name)
-    if (src/'images').is_dir(): shutil.copytree(src/'images', out/'images', dirs_exist_ok=True)   # pictures the markdown links to
-    links = ''.join(f"<li><a href='{n}.html'>{n}</a></li>" for n in pages)
-    atomic_write(out/'toc.html', lambda f: f.write(f"<!doctype html><meta charset='utf-8'><title>uncertainty_nn</title><h1>uncertainty_nn</h1><ul>{links}</ul>".encode()))
-    return out
-
-def build_readme(nbs=None) -> Path:
-    "Write README.md (beside `nbs/`) from `index.ipynb`."
-    src = find_nbs(nbs)
-    md = _export(_processed(src/'index.ipynb'), 'md')
-    if md.startswith('---'): md = md.split('---', 2)[2]
-    md = md.replace('<!-- WARNING: THIS FILE WAS AUTOGENERATED! DO NOT EDIT! -->', '').strip()
-    md = md.replace('](images/', f'](nbs/images/')                      # the README sits one level above nbs/
-    from nbdev.config import get_config
-    cfg = get_config(src)
-    head = f"# {cfg.title}\n\n> {cfg.description}\n\n"
-    dest = src.parent/'README.md'
-    atomic_write(dest, lambda f: f.write((head + md + '\n').encode()))
-    return dest
-
-# %% ../nbs/10_reproduce.ipynb #ce5416c0
-def _run_options(q, profile='smoke'):
-    "Options shared by `plan` and `reproduce`: which run."
-    q.add_argument('--profile', default=profile, choices=list(PROFILES))
-    q.add_argument('--out', default=None, help='run directory (default runs/<profile>); its artifact store is <out>/store')
-    q.add_argument('--data', default=None, help='CIFAR-10 source (default: $UNCERTAINTY_NN_DATA, else ~/.cache/uncertainty_nn)')
-    q.add_argument('--seeds', type=int, nargs='+', default=[0])
-    q.add_argument('--set', dest='overrides', action='append', default=[], metavar='[CHAPTER.]NAME=VALUE',
-                   help="change a parameter that a chapter declares (all chapters declaring NAME, or one CHAPTER); repeatable")
-    q.add_argument('--nbs', default=None, help='folder of the chapter notebooks (default: nbs/ of this clone)')
-    q.add_argument('--chapters', nargs='+', default=None, choices=CHAPTERS)
-
-def _parser():
-    p = argparse.ArgumentParser(prog='uncertainty-nn', description='Reproduce "On the uncertainty principle of neural networks".')
-    sub = p.add_subparsers(dest='cmd', required=True)
-    r = sub.add_parser('reproduce', help='compute the plan, run every chapter with papermill, write figures, metrics.json and the claims report')
-    _run_options(r)
-    r.add_argument('--device', default=None, help='cpu, cuda, cuda:1 … (default: CUDA when available)')
-    r.add_argument('--executor', default='inprocess', choices=EXECUTORS, help='compute the artifacts here (inprocess) or as Ray tasks (ray)')
-    r.add_argument('--address', default=None, help='Ray cluster address (default: $RAY_ADDRESS, else a new local Ray)')
-    r.add_argument('--gpus-per-task', type=float, default=None, help='GPUs per Ray task, fractions allowed (default: 1 where the cluster has GPUs, else 0)')
-    r.add_argument('--cpus-per-task', type=float, default=1, help='CPUs per Ray task (default 1)')
-    pl = sub.add_parser('plan', help='list the artifacts a run will compute, what is done, and the work in image-steps')
-    _run_options(pl)
-    pl.add_argument('--json', action='store_true', help='print the plan as JSON (kind, key, dependencies, done, work, parameters)')
-    d = sub.add_parser('docs', help='render the notebooks to HTML without Quarto')
-    d.add_argument('--out', default='_site'); d.add_argument('--run', default=None, help="render this run's executed notebooks"); d.add_argument('--nbs', default=None)
-    sub.add_parser('readme', help='write README.md from nbs/index.ipynb').add_argument('--nbs', default=None)
-    return p
-
-def main(argv=None):
-    "`uncertainty-nn reproduce | plan | docs | readme`; exit code 2 for bad input, 1 for a failure, 130 when interrupted."
-    a = _parser().parse_args(argv)
-    try:
-        if a.cmd == 'reproduce':
-            reproduce(a.profile, a.out or f'runs/{a.profile}', a.device, a.data, tuple(a.seeds), a.nbs, a.chapters, a.overrides,
-                      a.executor, a.address, a.gpus_per_task, a.cpus_per_task)
-        elif a.cmd == 'plan':
-            plan = make_plan(a.profile, tuple(a.seeds), parse_overrides(a.overrides, a.chapters, a.nbs), a.data, a.nbs, a.chapters)
-            store = Store(Path(a.out or f'runs/{a.profile}').resolve()/'store')
-            print(json.dumps(plan_json(plan, store), indent=1) if a.json else plan_text(plan, store))
-        elif a.cmd == 'docs': print(build_docs(a.out, a.run, a.nbs))
-        else: print(build_readme(a.nbs))
-    except UsageError as e:
-        print(f"uncertainty-nn: {e}", file=sys.stderr); return 2
-    except (ChapterFailed, ArtifactFailed, RunDirNotShared, FileNotFoundError, ValueError) as e:
-        print(f"uncertainty-nn: {e}", file=sys.stderr); return 1
-    except KeyboardInterrupt:
-        print("uncertainty-nn: interrupted; run the same command again to go on (finished artifacts and chapters are kept)", file=sys.stderr); return 130
-    return 0

@@ -7,9 +7,10 @@ Docs: https://uncertainty-nn.github.io/uncertainty_nn/theory.html.md"""
 # %% ../nbs/06_theory.ipynb #837dc6cc
 from __future__ import annotations
 import numpy as np, sympy as sp, torch, torch.nn as nn, torch.nn.functional as F
+from .evidence import claim
 
 # %% auto #0
-__all__ = ['commutator', 'gaussian_product', 'uncertainty_product', 'loss_line', 'line_products']
+__all__ = ['commutator', 'gaussian_product', 'uncertainty_product', 'loss_line', 'line_products', 'claim_uncertainty']
 
 # %% ../nbs/06_theory.ipynb #6ef0f9d5
 def commutator(i: int, j: int, n: int = 3) -> sp.Expr:
@@ -57,3 +58,17 @@ def loss_line(model: nn.Module, x: torch.Tensor, y: int, pixel: tuple, t: torch.
 def line_products(J: np.ndarray, t: np.ndarray) -> dict:
     "σ_x·σ_p of the loss line `J(t)` as a 'box' wave function and as a 'windowed' one (J·sin πt on [0, 1])."
     return dict(box=uncertainty_product(J, t)[2], windowed=uncertainty_product(J * np.sin(np.pi * (t - t[0]) / (t[-1] - t[0])), t)[2])
+
+# %% ../nbs/06_theory.ipynb #6dd600cf
+@claim('σ_p σ_x ≥ 1/2 (Eq. 16)', 'theory', kind='theorem')
+def claim_uncertainty(per_seed: dict) -> list:
+    "Eq. 16, a theorem checked rather than measured: [p̂_i, x̂_j] = δ_ij, the Gaussian attains 1/2 exactly, and no windowed loss line of a trained classifier falls below 1/2."
+    out = []
+    for s, t in per_seed.items():
+        c = t['classifier']
+        out += [dict(name='commutator', ok=bool(t['commutator_identity']), text=f"seed {s}: [p̂_i, x̂_j] = δ_ij for i, j ≤ 3 (sympy)"),
+                dict(name='gaussian', ok=abs(t['gaussian_product'] - 0.5) < 1e-9, text=f"seed {s}: Gaussian σ_x σ_p = {t['gaussian_product']:.6g}"),
+                dict(name='windowed', ok=c['windowed']['frac_below_half'] == 0,
+                     text=f"seed {s}: windowed loss lines below 1/2: {c['windowed']['frac_below_half']:.1%} of {c['n_lines']} (min {c['windowed']['min']:.3f})"),
+                dict(name='box', ok=None, text=f"seed {s}: literal box lines below 1/2: {c['box']['frac_below_half']:.1%} (the bound needs ψ to vanish at the ends)")]
+    return out
