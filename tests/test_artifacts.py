@@ -127,7 +127,7 @@ def test_ray_missing_says_how_to_install(monkeypatch):
 
 @needs_data
 def test_interrupted_reproduce_recomputes_nothing_finished(tmp_path):
-    cmd = [sys.executable, '-c', 'import sys; from uncertainty_nn.reproduce import main; sys.exit(main(sys.argv[1:]))', 'reproduce', '--profile', 'tiny', '--out', str(tmp_path), '--chapters', '01_classifiers', '--set', 'n_train=500']
+    cmd = [sys.executable, '-c', 'import sys; from uncertainty_nn.cli import main; sys.exit(main(sys.argv[1:]))', 'reproduce', '--profile', 'tiny', '--out', str(tmp_path), '--chapters', '01_classifiers', '--set', 'n_train=500']
     log = tmp_path/'store'/'log.jsonl'
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     t0 = time.time()

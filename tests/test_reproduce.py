@@ -1,4 +1,4 @@
-"The pipeline's own logic on small made-up notebooks and metrics: skipping, failure messages, claims, report, docs."
+"The pipeline's own logic on small made-up notebooks and metrics: skipping, failure messages, report, docs."
 import base64, json, io
 import nbformat, pytest
 from conftest import needs_data
@@ -37,69 +37,57 @@ def test_failed_chapter_names_the_executed_notebook(tmp_path):
     assert not (tmp_path/'out'/'01_classifiers.ipynb').exists()
 
 def test_cli_reports_failure_without_traceback(tmp_path, capsys):
+    from uncertainty_nn.cli import main
     make_nb(tmp_path/'00_data.ipynb', ["raise RuntimeError('no data here')"])
-    assert R.main(['reproduce', '--profile', 'tiny', '--out', str(tmp_path/'run'), '--nbs', str(tmp_path), '--chapters', '00_data']) == 1
+    assert main(['reproduce', '--profile', 'tiny', '--out', str(tmp_path/'run'), '--nbs', str(tmp_path), '--chapters', '00_data']) == 1
     err = capsys.readouterr().err
     assert err.startswith('uncertainty-nn: 00_data failed') and '00_data.failed.ipynb' in err and 'Traceback' not in err
 
 def test_missing_notebooks_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match='--nbs'): R.find_nbs(tmp_path)
 
-def metrics(cl_ta=(.3, .6), cl_ra=(.2, .1), tcl_ta=(.5, .4), tcl_ra=(.3, .2), corr=0.4, windowed_below=0.0):
-    return {
-        'fig1': {'results': {'conv': {'fgsm': {'clean': .6, 'robust': .05}, 'bim': {'robust': .01}}}},
-        'fig3': {'record': {'conv': {'0': {'ta': .3, 'ra': .1}, '20': {'ta': .9, 'ra': .7}}}},
-        'fig6': {'results': {'conv': {'1': dict(cl_ta=cl_ta[0], cl_ra=cl_ra[0], tcl_ta=tcl_ta[0], tcl_ra=tcl_ra[0]),
-                                      '5': dict(cl_ta=cl_ta[1], cl_ra=cl_ra[1], tcl_ta=tcl_ta[1], tcl_ra=tcl_ra[1])}}},
-        'fig7': {'corr': {'ratio_shift': corr, 'ratio_noshift': -corr, 'radial_share': corr}, 'radius': 8, 'rows': [0] * 6},
-        'theory': {'commutator_identity': True, 'gaussian_product': 0.5,
-                   'classifier': {'windowed': {'frac_below_half': windowed_below, 'min': .56}, 'box': {'frac_below_half': 1.0}}},
-    }
-
-def verdicts(per_seed): return {r['claim']: r['verdict'] for r in R.evaluate_claims(per_seed)}
-
-def test_claims_supported():
-    v = verdicts({0: metrics()})
-    assert set(v.values()) == {'supported'}, v
-
-def test_claims_not_supported():
-    v = verdicts({0: metrics(cl_ta=(.6, .3), tcl_ta=(.2, .5), tcl_ra=(.1, .3), corr=-0.2, windowed_below=0.1)})
-    for c in ['CL trades TA against RA', 'TCL loses TA and RA as N_epoch grows', 'TCL gains TA and RA at N_epoch = 1',
-              'high-frequency ratio rises with TA', 'σ_p σ_x ≥ 1/2']:
-        assert v[c] == 'not supported', (c, v[c])
-
-def test_claims_mixed_over_seeds_and_missing():
-    v = verdicts({0: metrics(), 1: metrics(corr=-0.1), 2: {}})
-    assert v['high-frequency ratio rises with TA'] == 'mixed (1 of 2 seeds)'
-    assert verdicts({0: {}})['FGSM collapses accuracy'] == 'not run'
-
 def test_write_report(tmp_path):
+    "Two seeds of made-up metrics (with per-image outcomes): report.md is the source, report.html its rendering, figures across seeds drawn."
+    from test_claims import fig1, fig6
+    from uncertainty_nn.data import save_metrics
+    from uncertainty_nn.report import write_report
     runs = {}
     for s in (0, 1):
-        r = tmp_path/f'seed_{s}'; (r/'metrics').mkdir(parents=True); (r/'figures').mkdir()
-        for k, v in metrics(corr=0.1 + s).items(): (r/'metrics'/f'{k}.json').write_text(json.dumps(v))
-        (r/'figures'/'fig7_ratio.png').write_bytes(b'\x89PNG fake'); runs[s] = r
-    m = R.write_report(tmp_path, runs, 'smoke', seconds=90)
-    md = (tmp_path/'report.md').read_text()
-    assert '| high-frequency ratio rises with TA | **supported** |' in md and '![Fig 7' in md and 'seed 1:' in md
-    assert m['across_seeds']['fig7/corr/ratio_shift'] == pytest.approx(dict(mean=0.6, std=0.5, n=2))
-    assert "<img src='figures/fig7_ratio.png'" in (tmp_path/'report.html').read_text()
-    assert '| fig7/corr/ratio_shift | 0.6000 | 0.5000 |' in md and 'Across seeds' in (tmp_path/'report.html').read_text()
-    assert json.loads((tmp_path/'metrics.json').read_text())['claims'][0]['verdict'] == 'supported'
+        r = tmp_path/f'seed_{s}'; (r/'figures').mkdir(parents=True)
+        for name, m in (('fig1', fig1(0.1)()), ('fig6', fig6(0.2, -0.08, 0, 0)())):
+            pi = m.pop('per_image')
+            if name == 'fig6': m['results'] = {'conv': {e: {k: float(pi[f'conv.{e}.{k.replace("_", ".")}'].mean()) for k in ('cl_ta', 'cl_ra', 'tcl_ta', 'tcl_ra')} for e in ('1', '5')}}
+            if name == 'fig1': m['results']['conv']['bim'] = {'robust': 0.01}
+            save_metrics(r, name, m, arrays=pi)
+        (r/'figures'/'fig1_accuracy.png').write_bytes(b'\x89PNG fake'); runs[s] = r
+    m = write_report(tmp_path, runs, 'smoke', seconds=90, n_boot=200)
+    md, page = (tmp_path/'report.md').read_text(), (tmp_path/'report.html').read_text()
+    assert '| FGSM collapses accuracy | **supported** |' in md and '(seeds: ' in md and '| CL trades TA against RA | **supported** |' in md
+    assert '| IFA raises TA and RA with iterations | **not run** |' in md
+    assert '![Fig 6 across seeds](figures/seeds_fig6.png)' in md and (tmp_path/'figures'/'seeds_fig6.png').stat().st_size > 1000
+    assert '<td><strong>supported</strong></td>' in page and '<img src="figures/fig1_accuracy.png"' in page     # the same Markdown, rendered
+    saved = json.loads((tmp_path/'metrics.json').read_text())
+    assert saved['claims'][0]['effects'][0]['lo'] > 0.5 and 'per_image' not in json.dumps(saved['per_seed'])
+    assert m['across_seeds']['fig1/n_test'] if 'fig1/n_test' in m['across_seeds'] else True
 
 PNG = base64.b64encode(bytes.fromhex('89504e470d0a1a0a0000000d4948445200000001000000010806000000'
                                      '1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082')).decode()
 
-def test_docs_hold_figures(tmp_path):
+def test_docs_hold_figures_and_reference(tmp_path):
+    from uncertainty_nn.docs import build_docs
     src = tmp_path/'nbs'; src.mkdir()
-    nb = make_nb(src/'00_data.ipynb', ["#| hide\nsecret = 1", "plot()", "#| export\ndef documented(x):\n    'A documented function.'\n    return x"])
+    nb = make_nb(src/'00_data.ipynb', ["#| default_exp data_demo", "# a title cell comes first in the page", "#| hide\nsecret = 1", "plot()",
+                                       "#| export\ndef documented(x):\n    'A documented function.'\n    return x"])
     d = nbformat.read(str(nb), 4)
-    d.cells[2].outputs = [nbformat.v4.new_output('display_data', data={'image/png': PNG, 'text/plain': '<Figure>'})]
+    d.cells.insert(1, nbformat.v4.new_markdown_cell('# Demo\n> A page to check the docs with; $x^2$ in it.'))
+    d.cells[5].outputs = [nbformat.v4.new_output('display_data', data={'image/png': PNG, 'text/plain': '<Figure>'})]
     nbformat.write(d, str(nb))
-    out = R.build_docs(tmp_path/'site', nbs=src)
+    (tmp_path/'pyproject.toml').write_text((R.find_nbs().parent/'pyproject.toml').read_text().replace('nbs_path = "nbs"', 'nbs_path = "nbs"'))
+    out = build_docs(tmp_path/'site', nbs=src)
     page = (out/'00_data.html').read_text()
-    assert 'data:image/png;base64' in page and 'secret = 1' not in page and 'A documented function.' in page and '#| export' not in page and '#| hide' not in page
-    assert "href='00_data.html'" in (out/'toc.html').read_text()
+    assert 'data:image/png;base64' in page and 'secret = 1' not in page and '#| export' not in page and '#| hide' not in page
+    assert 'A documented function.' in page and 'x = 1' not in page                 # show_doc's entry; the parameters cell is plumbing
+    assert page.index('<h1 class="title">Demo</h1>') < page.index('plot()') and '<math' in page and '$x^2$' not in page
 
 # ---- the tiny profile, in-process and on Ray (the `ray_local` fixture of conftest.py)
 

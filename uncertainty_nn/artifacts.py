@@ -18,11 +18,12 @@ from .pix2pix import train_pix2pix, load_generator
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['STORE_VERSION', 'CHAPTERS', 'PROFILES', 'RUN_WIDE', 'CHAPTER_NEEDS', 'EXECUTORS', 'content_key', 'DataMismatch',
-           'DataSpec', 'Artifact', 'ClassifierSpec', 'IFASpec', 'GeneratorSpec', 'Store', 'UsageError',
-           'declared_params', 'find_nbs', 'parse_overrides', 'chapter_params', 'data_spec', 'classifier_spec',
-           'ifa_spec', 'delta1_spec', 'generator_spec', 'Plan', 'plan_of', 'make_plan', 'plan_rows', 'plan_text',
-           'plan_json', 'ArtifactFailed', 'RunDirNotShared', 'check_store_visible', 'connect_ray', 'materialize']
+__all__ = ['STORE_VERSION', 'CHAPTERS', 'PROFILE_CHAPTERS', 'PROFILES', 'RUN_WIDE', 'CHAPTER_NEEDS', 'EXECUTORS', 'content_key',
+           'DataMismatch', 'DataSpec', 'Artifact', 'ClassifierSpec', 'IFASpec', 'GeneratorSpec', 'RobustClassifierSpec',
+           'Store', 'profile_chapters', 'UsageError', 'declared_params', 'find_nbs', 'parse_overrides',
+           'chapter_params', 'data_spec', 'classifier_spec', 'ifa_spec', 'delta1_spec', 'generator_spec',
+           'frontier_specs', 'Plan', 'plan_of', 'make_plan', 'plan_rows', 'plan_text', 'plan_json', 'ArtifactFailed',
+           'RunDirNotShared', 'check_store_visible', 'connect_ray', 'materialize']
 
 # %% ../nbs/09_artifacts.ipynb #9556184e
 STORE_VERSION = 2     # bump when the meaning of stored files changes: every key changes with it
@@ -188,6 +189,25 @@ class GeneratorSpec(Artifact):
     def load(self, path): return load_generator(path)
     def summary(self, G): return dict(final_l1=G.meta['history'][-1]['l1'])
 
+# %% ../nbs/09_artifacts.ipynb #6bf61f78
+@dataclass(frozen=True, eq=False)
+class RobustClassifierSpec(ClassifierSpec):
+    "A classifier trained adversarially (`train_robust` of `07_frontier`): `method` 'pgd' or 'trades', with its ε, steps, α and TRADES' β."
+    kind: ClassVar[str] = 'robust'
+    method: str = 'pgd'
+    adv_eps: float = 8/255
+    steps: int = 7
+    alpha: float | None = None
+    beta: float = 0.0
+    def params(self): return {**super().params(), 'method': self.method, 'adv_eps': self.adv_eps, 'steps': self.steps, 'alpha': self.alpha, 'beta': self.beta}
+    def name(self): return f"{self.method}{f' β={self.beta:g}' if self.method == 'trades' else ''} {self.steps} steps, {super().name()}"
+    def work(self): return super().work() * (self.steps + 1 + (self.method == 'trades'))
+    def compute(self, store):
+        from uncertainty_nn.frontier import train_robust
+        trn, tst = self.data.load()
+        return train_robust(self.arch, trn, tst, self.epochs, method=self.method, eps=self.adv_eps, steps=self.steps, alpha=self.alpha, beta=self.beta,
+                            size=self.size, lr=self.lr, bs=self.bs, wd=self.wd, augment=self.augment, seed=self.seed, device=store.device, quiet=store.quiet)
+
 # %% ../nbs/09_artifacts.ipynb #624f4df5
 def _jsonable(d): return json.loads(json.dumps(d))
 
@@ -253,7 +273,14 @@ def log(self: Store) -> list[dict]:
     return [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
 
 # %% ../nbs/09_artifacts.ipynb #a3c3fe0b
-CHAPTERS = ['00_data', '01_classifiers', '02_attacks', '03_ifa', '04_pix2pix', '05_frequency', '06_theory']
+CHAPTERS = ['00_data', '01_classifiers', '02_attacks', '03_ifa', '04_pix2pix', '05_frequency', '06_theory', '07_frontier']
+# the chapters a profile runs unless `--chapters` says otherwise: smoke leaves the frontier out to keep its 10-minute budget on
+# two CPU cores (`--chapters 07_frontier` runs it at its smoke size afterwards, reusing the run's classifiers and generators)
+PROFILE_CHAPTERS = {'smoke': [c for c in CHAPTERS if c != '07_frontier']}
+
+def profile_chapters(profile: str, chapters=None) -> list:
+    "The chapters a run of `profile` executes: `chapters` if given, else the profile's default (all of them unless `PROFILE_CHAPTERS` says otherwise)."
+    return list(chapters or PROFILE_CHAPTERS.get(profile, CHAPTERS))
 
 _SMOKE = dict(size='small', n_train=5000, n_test=1000)
 _PAPER = dict(size='paper', n_train=None, n_test=None)
@@ -261,11 +288,13 @@ PROFILES = {
     'tiny': {},
     'smoke': {
         '01_classifiers': dict(_SMOKE, archs=['conv', 'res'], epochs=5),
-        '02_attacks':     dict(_SMOKE, archs=['conv', 'res'], epochs=5),
-        '03_ifa':         dict(_SMOKE, archs=['conv', 'res'], epochs=5, n_ifa=500, n_iter=20, record_at=[0, 1, 2, 5, 10, 20]),
-        '04_pix2pix':     dict(_SMOKE, archs=['conv', 'res'], epoch_list=[1, 2, 5], n_ifa=500, n_iter=20, p2p_epochs=8, ngf=16, ndf=16),
+        '02_attacks':     dict(_SMOKE, archs=['conv', 'res'], epochs=5, pgd_steps=0),
+        '03_ifa':         dict(_SMOKE, archs=['conv', 'res'], epochs=5, n_ifa=200, n_iter=20, record_at=[0, 2, 5, 10, 20]),
+        '04_pix2pix':     dict(_SMOKE, archs=['conv', 'res'], epoch_list=[1, 2, 5], n_ifa=200, n_iter=20, p2p_epochs=8, ngf=16, ndf=16, n_eval=500),
         '05_frequency':   dict(_SMOKE, archs=['conv', 'res'], epoch_list=[1, 2, 5], n_freq=1000),
         '06_theory':      dict(_SMOKE, arch='res', epochs=5, n_images=16, n_pixels=16),
+        '07_frontier':    dict(_SMOKE, archs=['conv'], epoch_list=[1, 2, 5], n_ifa=200, n_iter=20, p2p_epochs=8, ngf=16, ndf=16,
+                               adv_epochs=5, adv_steps=2, methods=['pgd', 'trades'], betas=[6.0], pgd_steps=10, n_images=8, n_pixels=8),
     },
     'paper': {
         '01_classifiers': dict(_PAPER, archs=['conv', 'res', 'googlenet'], epochs=50),
@@ -274,6 +303,8 @@ PROFILES = {
         '04_pix2pix':     dict(_PAPER, archs=['conv', 'res'], epoch_list=[1, 5, 50], n_ifa=None, n_iter=200, p2p_epochs=20, ngf=64, ndf=64),
         '05_frequency':   dict(_PAPER, archs=['conv', 'res', 'googlenet'], epoch_list=[1, 2, 3, 5, 10, 50], n_freq=10000),
         '06_theory':      dict(_PAPER, arch='res', epochs=50, n_images=100, n_pixels=64),
+        '07_frontier':    dict(_PAPER, archs=['res'], epoch_list=[1, 5, 50], n_ifa=None, n_iter=200, p2p_epochs=20, ngf=64, ndf=64,
+                               adv_epochs=50, adv_steps=10, adv_alpha=2/255, methods=['pgd', 'trades'], betas=[1.0, 6.0], n_images=32, n_pixels=16),
     },
 }
 RUN_WIDE = ('run', 'data_source', 'seed', 'device', 'store_dir')   # set by the command line's own options, not by --set
@@ -380,6 +411,21 @@ def generator_spec(arch, epochs, /, *, p2p_epochs=10, ngf=64, ndf=64, d_layers=1
     return GeneratorSpec(ifa_spec(arch, epochs, seed=seed, **{k: v for k, v in p.items() if k not in ('record_at', 'ra_steps')}),
                          p2p_epochs, ngf=ngf, ndf=ndf, seed=seed, d_layers=d_layers, dropout=g_dropout)
 
+_FRONTIER_ONLY = ('epoch_list', 'adv_epochs', 'adv_steps', 'adv_alpha', 'methods', 'betas', 'ra_steps', 'pgd_steps', 'n_images', 'n_pixels', 'n_grid')
+
+def frontier_specs(arch, /, *, epoch_list=(1,), adv_epochs=5, adv_steps=7, adv_alpha=None, methods=('pgd', 'trades'), betas=(6.0,), eps=8/255, **p) -> list:
+    "The classifiers of the frontier chapter for `arch`: `(name, kind, spec)` for CL and TCL at each N_epoch, PGD-AT, and TRADES at each β."
+    p = {k: v for k, v in p.items() if k not in _FRONTIER_ONLY}
+    out = [(f'cl{e}', 'cl', classifier_spec(arch, e, **p)) for e in epoch_list]
+    out += [(f'tcl{e}', 'tcl', generator_spec(arch, e, eps=eps, **p)) for e in epoch_list]
+    base = classifier_spec(arch, adv_epochs, **p)
+    fields = dict(data=base.data, arch=base.arch, size=base.size, epochs=base.epochs, seed=base.seed)
+    for m in methods:
+        if m not in ('pgd', 'trades'): raise ValueError(f"frontier methods are 'pgd' and 'trades', got {m!r}")
+        for b in (betas if m == 'trades' else [0.0]):
+            out.append(('pgd-at' if m == 'pgd' else f'trades-b{b:g}', m, RobustClassifierSpec(**fields, method=m, adv_eps=eps, steps=adv_steps, alpha=adv_alpha, beta=float(b))))
+    return out
+
 CHAPTER_NEEDS = {
     '01_classifiers': lambda p: [classifier_spec(a, p['epochs'], **p) for a in p['archs']],
     '02_attacks':     lambda p: [classifier_spec(a, p['epochs'], **p) for a in p['archs']],
@@ -387,6 +433,7 @@ CHAPTER_NEEDS = {
     '04_pix2pix':     lambda p: [generator_spec(a, e, **p) for a in p['archs'] for e in p['epoch_list']],
     '05_frequency':   lambda p: [delta1_spec(a, e, **{**p, 'split': s}) for a in p['archs'] for e in p['epoch_list'] for s in ('train', 'test')],
     '06_theory':      lambda p: [classifier_spec(p['arch'], p['epochs'], **p)],
+    '07_frontier':    lambda p: [s for a in p['archs'] for _, _, s in frontier_specs(a, **p)],
 }
 
 # %% ../nbs/09_artifacts.ipynb #d6ac5c45
@@ -412,7 +459,7 @@ def plan_of(needs) -> Plan:
 def make_plan(profile='tiny', seeds=(0,), overrides=None, data=None, nbs=None, chapters=None) -> Plan:
     "The plan of `profile` for `seeds` with `overrides` (see `parse_overrides`), over `chapters` (default all)."
     params = {s: {ch: chapter_params(profile, ch, overrides, nbs, seed=s, data_source=None if data is None else str(data))
-                  for ch in (chapters or CHAPTERS)} for s in seeds}
+                  for ch in profile_chapters(profile, chapters)} for s in seeds}
     plan = plan_of([a for s in seeds for ch, p in params[s].items() for a in CHAPTER_NEEDS.get(ch, lambda p: [])(p)])
     plan.params = params
     return plan

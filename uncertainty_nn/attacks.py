@@ -49,14 +49,16 @@ def eval_mode(model: nn.Module):
         for m, t in modes: m.training = t
         for p, f in flags: p.requires_grad_(f)
 
-def input_grad(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    "∇ₓ of the summed cross-entropy of `model(x)` against `y`, `(N, C, H, W)`; per-image gradients, independent of batch size."
-    x = x.detach().requires_grad_(True)
-    return torch.autograd.grad(F.cross_entropy(model(x), y, reduction='sum'), x)[0]
+def _ce_sum(logits, y): return F.cross_entropy(logits, y, reduction='sum')
 
-def signed_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, step: float) -> torch.Tensor:
-    "`x + step·sign(∇ₓ J(x, y))`: an FGSM step for `step > 0`, an IFA step for `step < 0`."
-    return (x + step * input_grad(model, x, y).sign()).detach()
+def input_grad(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss=None) -> torch.Tensor:
+    "∇ₓ of the summed `loss(model(x), y)` (default: cross-entropy against labels `y`), `(N, C, H, W)`; per-image gradients, independent of batch size."
+    x = x.detach().requires_grad_(True)
+    return torch.autograd.grad((loss or _ce_sum)(model(x), y), x)[0]
+
+def signed_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, step: float, loss=None) -> torch.Tensor:
+    "`x + step·sign(∇ₓ J(x, y))`: an FGSM step for `step > 0`, an IFA step for `step < 0`; `loss` replaces the cross-entropy J (TRADES uses a KL divergence)."
+    return (x + step * input_grad(model, x, y, loss).sign()).detach()
 
 # %% ../nbs/02_attacks.ipynb #9e304b39
 def fgsm(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float = 8/255) -> torch.Tensor:

@@ -146,8 +146,8 @@ def progress(it, quiet=None, **kw):
     return it if _quiet(quiet) else progress_bar(it, **kw)
 
 def train_classifier(arch: str, train: Split, valid: Split, epochs: int, size='small', lr=3e-3, bs=128,
-                     wd=5e-4, augment=True, seed=0, device=None, quiet=None, amp=None, channels_last=None) -> nn.Module:
-    "Train `arch` at `size` on `train` for `epochs` with one-cycle; returns the model in eval mode on the CPU with `.meta` filled in."
+                     wd=5e-4, augment=True, seed=0, device=None, quiet=None, amp=None, channels_last=None, cbs=None) -> nn.Module:
+    "Train `arch` at `size` on `train` for `epochs` with one-cycle (plus fastai callbacks `cbs`, e.g. adversarial training); returns the model in eval mode on the CPU with `.meta` filled in."
     if epochs < 1: raise ValueError(f"epochs must be at least 1, got {epochs}")
     dev = default_device(device)
     amp, channels_last = _gpu_defaults(dev, amp, channels_last)
@@ -155,7 +155,7 @@ def train_classifier(arch: str, train: Split, valid: Split, epochs: int, size='s
     model = build_classifier(arch, size)
     on = lambda s: Split(s.x.to(dev), s.y.to(dev)) if dev.type == 'cuda' else s       # on a GPU the images live there: batches are cut on it
     dls = cifar_dls(on(train), on(valid), bs=bs, augment=augment, device=dev, seed=seed)
-    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, wd=wd)
+    learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, wd=wd, cbs=cbs)
     if channels_last: learn.to_channelslast(use_amp=False)
     if amp: learn.to_bf16()
     t0 = time.time()
@@ -165,7 +165,8 @@ def train_classifier(arch: str, train: Split, valid: Split, epochs: int, size='s
     model.eval().to(memory_format=torch.contiguous_format)
     model.meta = dict(epochs=epochs, seed=seed, lr=lr, bs=bs, augment=augment, train_digest=split_digest(train), n_train=len(train),
                       test_digest=split_digest(valid), test_accuracy=evaluate(model, valid, device=dev), train_seconds=round(time.time() - t0, 1),
-                      device=str(dev), amp=amp, channels_last=channels_last)
+                      device=str(dev), amp=amp, channels_last=channels_last,
+                      training=[repr(c) for c in (cbs or [])] or 'plain')
     return model.cpu()
 
 def _gpu_defaults(dev, amp, channels_last):

@@ -6,12 +6,13 @@ Docs: https://uncertainty-nn.github.io/uncertainty_nn/cli.html.md"""
 
 # %% ../nbs/13_cli.ipynb #c3f97222
 from __future__ import annotations
-import argparse, json, sys
+import argparse, json, sys, warnings
+warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)   # fastai's, at import: not the user's concern
 from pathlib import Path
-from .artifacts import (CHAPTERS, PROFILES, EXECUTORS, UsageError, ArtifactFailed, RunDirNotShared, Store, find_nbs,
+from .artifacts import (CHAPTERS, profile_chapters, PROFILES, EXECUTORS, UsageError, ArtifactFailed, RunDirNotShared, Store, find_nbs,
                                       parse_overrides, make_plan, plan_text, plan_json)
 from .reproduce import reproduce, ChapterFailed
-from .docs import build_docs, build_readme
+from .docs import build_docs, build_readme, gallery
 
 # %% auto #0
 __all__ = ['main']
@@ -44,20 +45,23 @@ def _parser():
     d = sub.add_parser('docs', help='render the notebooks to HTML without Quarto')
     d.add_argument('--out', default='_site'); d.add_argument('--run', default=None, help="render this run's executed notebooks"); d.add_argument('--nbs', default=None)
     sub.add_parser('readme', help='write README.md from nbs/index.ipynb').add_argument('--nbs', default=None)
+    g = sub.add_parser('gallery', help="copy a run's claims and figures into nbs/images/<profile>/ for the index page and README")
+    g.add_argument('--run', required=True, help='a finished run directory (with metrics.json)'); g.add_argument('--nbs', default=None)
     return p
 
 def main(argv=None):
-    "`uncertainty-nn reproduce | plan | docs | readme`; exit code 2 for bad input, 1 for a failure, 130 when interrupted."
+    "`uncertainty-nn reproduce | plan | docs | readme | gallery`; exit code 2 for bad input, 1 for a failure, 130 when interrupted."
     a = _parser().parse_args(argv)
     try:
         if a.cmd == 'reproduce':
             reproduce(a.profile, a.out or f'runs/{a.profile}', a.device, a.data, tuple(a.seeds), a.nbs, a.chapters, a.overrides,
                       a.executor, a.address, a.gpus_per_task, a.cpus_per_task)
         elif a.cmd == 'plan':
-            plan = make_plan(a.profile, tuple(a.seeds), parse_overrides(a.overrides, a.chapters, a.nbs), a.data, a.nbs, a.chapters)
+            plan = make_plan(a.profile, tuple(a.seeds), parse_overrides(a.overrides, profile_chapters(a.profile, a.chapters), a.nbs), a.data, a.nbs, a.chapters)
             store = Store(Path(a.out or f'runs/{a.profile}').resolve()/'store')
             print(json.dumps(plan_json(plan, store), indent=1) if a.json else plan_text(plan, store))
         elif a.cmd == 'docs': print(build_docs(a.out, a.run, a.nbs))
+        elif a.cmd == 'gallery': print(gallery(a.run, a.nbs))
         else: print(build_readme(a.nbs))
     except UsageError as e:
         print(f"uncertainty-nn: {e}", file=sys.stderr); return 2

@@ -10,7 +10,7 @@ import json, os, time
 from pathlib import Path
 from .data import atomic_write
 from .report import write_report
-from .artifacts import (CHAPTERS, PROFILES, EXECUTORS, UsageError, ArtifactFailed, RunDirNotShared, Store, find_nbs,
+from .artifacts import (CHAPTERS, profile_chapters, PROFILES, EXECUTORS, UsageError, ArtifactFailed, RunDirNotShared, Store, find_nbs,
                                       declared_params, parse_overrides, make_plan, materialize, connect_ray, plan_text, plan_json)
 
 # %% auto #0
@@ -32,6 +32,14 @@ def check_device(device: str | None) -> str | None:
     return device
 
 # %% ../nbs/10_reproduce.ipynb #e00c2091
+def _ipc_kernel_manager():
+    "A jupyter kernel manager that talks to its kernel over local IPC sockets (no TCP port, no ipykernel warning), where the OS has them."
+    if os.name != 'posix': return None
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+    class IPCKernelManager(AsyncKernelManager): transport = CaselessStrEnum(['tcp', 'ipc'], default_value='ipc', config=True)
+    return IPCKernelManager
+
 class ChapterFailed(RuntimeError):
     "A chapter notebook raised; the message names the executed notebook that holds the error."
 
@@ -43,7 +51,7 @@ def run_chapter(nb: Path, out_dir: Path, params: dict, log=print) -> Path:
     declared = declared_params(nb)                                 # the parameters cell, read as the plan reads it
     params = {k: v for k, v in params.items() if k in declared}
     if done.exists() and pfile.exists() and json.loads(pfile.read_text()) == json.loads(json.dumps(params)):
-        log(f"  {nb.stem}: done already, skipped"); return done
+        log(f"{nb.stem}: done already, skipped"); return done
     running, failed = out_dir/f'{nb.stem}.running.ipynb', out_dir/f'{nb.stem}.failed.ipynb'
     done.unlink(missing_ok=True); failed.unlink(missing_ok=True)
     env = {'UNCERTAINTY_NN_QUIET': '1', 'MPLBACKEND': 'module://matplotlib_inline.backend_inline',   # figures shown inline, kept in the notebook
@@ -52,7 +60,9 @@ def run_chapter(nb: Path, out_dir: Path, params: dict, log=print) -> Path:
     for k, v in env.items():
         if v is None: os.environ.pop(k, None)
         else: os.environ[k] = v
-    try: pm.execute_notebook(str(nb), str(running), parameters=params, kernel_name='python3', cwd=str(out_dir), progress_bar=False, log_output=False)
+    km = _ipc_kernel_manager()
+    try: pm.execute_notebook(str(nb), str(running), parameters=params, kernel_name='python3', cwd=str(out_dir), progress_bar=False, log_output=False,
+                             **({'kernel_manager_class': km} if km else {}))
     except Exception as e:
         if running.exists(): running.replace(failed)
         what = f"{type(e).__name__}: {getattr(e, 'ename', '')} {getattr(e, 'evalue', e)}".strip()
@@ -69,7 +79,7 @@ def run_chapter(nb: Path, out_dir: Path, params: dict, log=print) -> Path:
 def reproduce(profile: str = 'tiny', out='runs/tiny', device=None, data=None, seeds=(0,), nbs=None, chapters=None, overrides=(),
               executor='inprocess', address=None, gpus_per_task=None, cpus_per_task=1, log=print) -> dict:
     "Plan `profile` for `seeds` with `--set` `overrides`, compute its artifacts with `executor`, run the chapters into `out`, write the report."
-    chapters, seeds = list(chapters or CHAPTERS), tuple(seeds)
+    chapters, seeds = profile_chapters(profile, chapters), tuple(seeds)
     if profile not in PROFILES: raise UsageError(f"unknown profile {profile!r}: choose one of {list(PROFILES)}")
     if executor not in EXECUTORS: raise UsageError(f"unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
     device, src = check_device(device), find_nbs(nbs)
@@ -87,17 +97,31 @@ def reproduce(profile: str = 'tiny', out='runs/tiny', device=None, data=None, se
         materialize(plan, store, executor, log=log, **(dict(gpus_per_task=gpus_per_task, cpus_per_task=cpus_per_task) if executor == 'ray' else {}))
     finally:
         if started_ray: ray.shutdown()
-    n_logged, total = len(store.log()), len(chapters) * len(seeds)
-    for k, (s, run) in enumerate(runs.items()):
-        for j, ch in enumerate(chapters):
-            log(f"[{k * len(chapters) + j + 1}/{total}] {ch} (profile {profile}, seed {s}) … {time.time() - t0:6.0f} s elapsed", flush=True)
-            wide = dict(run=str(run), store_dir=str(store.root), device=device)
-            run_chapter(src/f'{ch}.ipynb', run/'notebooks', {**plan.params[s][ch], **{k_: v for k_, v in wide.items() if v is not None}}, log=log)
+    n_logged, todo = len(store.log()), [(s, run, ch) for s, run in runs.items() for ch in chapters]
+    bar = _bar(len(todo), log)
+    for s, run, ch in todo:
+        t1, said = time.time(), []
+        wide = dict(run=str(run), store_dir=str(store.root), device=device)
+        run_chapter(src/f'{ch}.ipynb', run/'notebooks', {**plan.params[s][ch], **{k_: v for k_, v in wide.items() if v is not None}},
+                    log=lambda *a, **k: said.append(a))
+        bar.write(f"{ch} (seed {s}): {'skipped, done already' if said else f'{time.time() - t1:.0f} s'}"); bar.update()
+    bar.close()
     extra = store.log()[n_logged:]
     if extra: log(f"note: the chapters computed {len(extra)} artifact(s) the plan did not hold: {', '.join(e['kind'] + ' ' + e['name'] for e in extra)}")
     metrics = write_report(out, runs, profile, seconds=time.time() - t0)
     log(f"done in {(time.time() - t0) / 60:.1f} min: {out/'report.html'}")
     return metrics
+
+def _bar(total, log):
+    "The overall progress bar over the chapters (elapsed, estimated remaining), writing lines above it; plain lines when `log` is not `print`."
+    from tqdm.auto import tqdm
+    if log is print: return tqdm(total=total, unit='chapter', desc='chapters', bar_format='{desc} {bar} {n}/{total} [{elapsed} elapsed, ~{remaining} left]')
+    class Lines:
+        def __init__(self): self.n = 0
+        def write(self, s): log(f"[{self.n + 1}/{total}] {s}")
+        def update(self): self.n += 1
+        def close(self): pass
+    return Lines()
 
 def _ray_running() -> bool:
     try: import ray
