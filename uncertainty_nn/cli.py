@@ -1,4 +1,4 @@
-"""`uncertainty-nn reproduce | plan | docs | readme`: the project from a shell.
+"""`uncertainty-nn reproduce | plan | docs | readme | gallery`: the project from a shell, with one-line errors and exit codes (2 bad input, 1 failure, 130 interrupted).
 
 Docs: https://uncertainty-nn.github.io/uncertainty_nn/cli.html.md"""
 

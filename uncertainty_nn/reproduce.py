@@ -99,13 +99,14 @@ def reproduce(profile: str = 'tiny', out='runs/tiny', device=None, data=None, se
         if started_ray: ray.shutdown()
     n_logged, todo = len(store.log()), [(s, run, ch) for s, run in runs.items() for ch in chapters]
     bar = _bar(len(todo), log)
-    for s, run, ch in todo:
-        t1, said = time.time(), []
-        wide = dict(run=str(run), store_dir=str(store.root), device=device)
-        run_chapter(src/f'{ch}.ipynb', run/'notebooks', {**plan.params[s][ch], **{k_: v for k_, v in wide.items() if v is not None}},
-                    log=lambda *a, **k: said.append(a))
-        bar.write(f"{ch} (seed {s}): {'skipped, done already' if said else f'{time.time() - t1:.0f} s'}"); bar.update()
-    bar.close()
+    try:
+        for s, run, ch in todo:
+            t1, said = time.time(), []
+            wide = dict(run=str(run), store_dir=str(store.root), device=device)
+            run_chapter(src/f'{ch}.ipynb', run/'notebooks', {**plan.params[s][ch], **{k_: v for k_, v in wide.items() if v is not None}},
+                        log=lambda *a, **k: said.append(a))
+            bar.write(f"{ch} (seed {s}): {'skipped, done already' if said else f'{time.time() - t1:.0f} s'}"); bar.update()
+    finally: bar.close()                                         # the bar ends its line, also before an error is printed
     extra = store.log()[n_logged:]
     if extra: log(f"note: the chapters computed {len(extra)} artifact(s) the plan did not hold: {', '.join(e['kind'] + ' ' + e['name'] for e in extra)}")
     metrics = write_report(out, runs, profile, seconds=time.time() - t0)
