@@ -63,12 +63,12 @@ def line_products(J: np.ndarray, t: np.ndarray) -> dict:
 @claim('σ_p σ_x ≥ 1/2 (Eq. 16)', 'theory', kind='theorem')
 def claim_uncertainty(per_seed: dict) -> list:
     "Eq. 16, a theorem checked rather than measured: [p̂_i, x̂_j] = δ_ij, the Gaussian attains 1/2 exactly, and no windowed loss line of a trained classifier falls below 1/2."
-    out = []
-    for s, t in per_seed.items():
-        c = t['classifier']
-        out += [dict(name='commutator', ok=bool(t['commutator_identity']), text=f"seed {s}: [p̂_i, x̂_j] = δ_ij for i, j ≤ 3 (sympy)"),
-                dict(name='gaussian', ok=abs(t['gaussian_product'] - 0.5) < 1e-9, text=f"seed {s}: Gaussian σ_x σ_p = {t['gaussian_product']:.6g}"),
-                dict(name='windowed', ok=c['windowed']['frac_below_half'] == 0,
-                     text=f"seed {s}: windowed loss lines below 1/2: {c['windowed']['frac_below_half']:.1%} of {c['n_lines']} (min {c['windowed']['min']:.3f})"),
-                dict(name='box', ok=None, text=f"seed {s}: literal box lines below 1/2: {c['box']['frac_below_half']:.1%} (the bound needs ψ to vanish at the ends)")]
-    return out
+    ts = list(per_seed.values()); cs = [t['classifier'] for t in ts]
+    gauss = ', '.join(f"{t['gaussian_product']:.6g}" for t in ts)
+    below = ', '.join(f"{c['windowed']['frac_below_half']:.1%} of {c['n_lines']}" for c in cs)
+    box = ', '.join(f"{c['box']['frac_below_half']:.0%}" for c in cs)
+    return [dict(name='commutator', ok=all(bool(t['commutator_identity']) for t in ts), text=f"[p̂_i, x̂_j] = δ_ij for i, j ≤ 3 (sympy), seeds {', '.join(map(str, per_seed))}"),
+            dict(name='gaussian', ok=all(abs(t['gaussian_product'] - 0.5) < 1e-9 for t in ts), text=f"Gaussian σ_x σ_p = {gauss}"),
+            dict(name='windowed', ok=all(c['windowed']['frac_below_half'] == 0 for c in cs),
+                 text=f"windowed loss lines below 1/2: {below} (smallest product {min(c['windowed']['min'] for c in cs):.3f})"),
+            dict(name='box', ok=None, text=f"literal box lines below 1/2: {box} (the bound needs ψ to vanish at the ends)")]
