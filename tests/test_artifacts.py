@@ -3,7 +3,7 @@ import json, os, signal, subprocess, sys, time
 from dataclasses import dataclass, replace
 from pathlib import Path
 import pytest, torch
-from uncertainty_nn import artifacts as A, reproduce as R
+from uncertainty_nn import artifacts as A, cli as R
 from uncertainty_nn.data import save_torch
 from conftest import needs_data, ROOT
 

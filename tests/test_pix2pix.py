@@ -15,7 +15,8 @@ def test_generator_shape_and_range(n):
     G = Pix2PixGenerator(ngf=4, scale=0.3).eval()
     out = G(torch.rand(n, 3, 32, 32))
     assert out.shape == (n, 3, 32, 32) and out.abs().max() <= 0.3
-    assert PatchDiscriminator(4)(torch.rand(n, 6, 32, 32)).shape == (n, 1, 6, 6)
+    assert PatchDiscriminator(4)(torch.rand(n, 6, 32, 32)).shape == (n, 1, 14, 14)                 # 16×16 patches (see 04_pix2pix)
+    assert PatchDiscriminator(4, n_layers=2)(torch.rand(n, 6, 32, 32)).shape == (n, 1, 6, 6)     # the old, whole-image one
 
 class Shift(nn.Module):
     "The classifier fed x + c for a constant c (no gradient through c)."
