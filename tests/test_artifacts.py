@@ -79,7 +79,8 @@ def test_paper_plan_holds_each_artifact_once_per_seed():
     p = A.make_plan('paper', seeds=(0, 1, 2))
     ifa = p.of_kind('ifa'); big = [a for a in ifa if a.n_iter == 200]
     assert len(p.of_kind('classifier')) == 3 * 18 and len(big) == 3 * 6 and len(p.of_kind('generator')) == 3 * 6
-    assert {a.count() for a in big} == {50_000} and sum(a.n_iter == 1 for a in ifa) == 3 * 18 and len(ifa) == 3 * 24
+    assert {a.count() for a in big} == {50_000} and sum(a.n_iter == 1 for a in ifa) == 3 * 36 and len(ifa) == 3 * 42   # Δ₁ of training and test images
+    assert len(p.of_kind('robust')) == 3 * 3 and {(a.method, a.beta) for a in p.of_kind('robust')} == {('pgd', 0.0), ('trades', 1.0), ('trades', 6.0)}
     assert len({a.key for a in p}) == len(p)
     assert {a.record_at for a in big if a.classifier.epochs == 50} == {(0, 1, 2, 5, 10, 20, 50, 100, 200)}
     assert all(p.of_kind('generator')[0].ifa.key in {a.key for a in big} for _ in [0])
