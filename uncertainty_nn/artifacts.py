@@ -411,11 +411,8 @@ def generator_spec(arch, epochs, /, *, p2p_epochs=10, ngf=64, ndf=64, d_layers=1
     return GeneratorSpec(ifa_spec(arch, epochs, seed=seed, **{k: v for k, v in p.items() if k not in ('record_at', 'ra_steps')}),
                          p2p_epochs, ngf=ngf, ndf=ndf, seed=seed, d_layers=d_layers, dropout=g_dropout)
 
-_FRONTIER_ONLY = ('epoch_list', 'adv_epochs', 'adv_steps', 'adv_alpha', 'methods', 'betas', 'ra_steps', 'pgd_steps', 'n_images', 'n_pixels', 'n_grid')
-
 def frontier_specs(arch, /, *, epoch_list=(1,), adv_epochs=5, adv_steps=7, adv_alpha=None, methods=('pgd', 'trades'), betas=(6.0,), eps=8/255, **p) -> list:
     "The classifiers of the frontier chapter for `arch`: `(name, kind, spec)` for CL and TCL at each N_epoch, PGD-AT, and TRADES at each β."
-    p = {k: v for k, v in p.items() if k not in _FRONTIER_ONLY}
     out = [(f'cl{e}', 'cl', classifier_spec(arch, e, **p)) for e in epoch_list]
     out += [(f'tcl{e}', 'tcl', generator_spec(arch, e, eps=eps, **p)) for e in epoch_list]
     base = classifier_spec(arch, adv_epochs, **p)

@@ -10,7 +10,7 @@ import contextlib, math
 import torch, torch.nn as nn, torch.nn.functional as F
 from .data import Split
 from .classifiers import default_device, as_unit
-from .evidence import claim, effect, image_samples
+from .evidence import claim, effect, image_samples, common_keys
 
 # %% auto #0
 __all__ = ['ATTACKS', 'check_attack_args', 'eval_mode', 'input_grad', 'signed_step', 'fgsm', 'project', 'bim', 'pgd',
@@ -122,14 +122,9 @@ def robust_accuracy(model: nn.Module, data: Split | tuple, attack='bim', bs: int
     return {**r, 'clean_ok': ok.numpy(), 'robust_ok': ok_adv.numpy()} if per_image else r
 
 # %% ../nbs/02_attacks.ipynb #bc5f3a6a
-def _common(per_seed: dict, key: str) -> list:
-    "The entries of `metrics[key]` present in every seed, in the first seed's order."
-    firsts = list(next(iter(per_seed.values()))[key])
-    return [a for a in firsts if all(a in m[key] for m in per_seed.values())]
-
 @claim('FGSM collapses accuracy', 'fig1')
 def claim_fgsm(per_seed: dict, n_boot: int = 2000) -> list:
     "Fig 1: FGSM (ε = 8/255) takes most of a classifier's accuracy: for every classifier, the share of TA lost, 1 − RA_FGSM/TA, exceeds 1/2."
     lost = lambda d: 1 - d['robust'].mean() / d['clean'].mean() if d['clean'].any() else math.nan
     return [effect(f'{a}: share of TA lost to FGSM', image_samples(per_seed, 'test', clean=f'{a}.fgsm.clean', robust=f'{a}.fgsm.robust'),
-                   lost, threshold=0.5, fmt='{:.2f}', n_boot=n_boot) for a in _common(per_seed, 'results')]
+                   lost, threshold=0.5, fmt='{:.2f}', n_boot=n_boot) for a in common_keys(per_seed, 'results')]

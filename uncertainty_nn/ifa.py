@@ -13,7 +13,7 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from .data import Split, atomic_write, save_torch, tensor_digest
 from .classifiers import default_device, as_unit, progress
 from .attacks import input_grad, eval_mode, bim
-from .evidence import claim, effect, image_samples
+from .evidence import claim, effect, image_samples, common_keys
 
 # %% auto #0
 __all__ = ['IFAResult', 'model_digest', 'ifa', 'claim_ifa']
@@ -138,7 +138,7 @@ def claim_ifa(per_seed: dict, n_boot: int = 2000) -> list:
     "Fig 3: IFA raises the TA and the RA of the training images it runs on: for every classifier, TA and RA at the last recorded iteration minus at n = 0 exceed 0."
     first = next(iter(per_seed.values()))
     out = []
-    for a in [a for a in first['record'] if all(a in m['record'] for m in per_seed.values())]:
+    for a in common_keys(per_seed, 'record'):
         last = max(int(n) for n in first['record'][a])
         for q in ('ta', 'ra'):
             out.append(effect(f'{a}: {q.upper()} at n = {last} minus at n = 0', image_samples(per_seed, 'train', before=f'{a}.0.{q}', after=f'{a}.{last}.{q}'),

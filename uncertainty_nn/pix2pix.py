@@ -11,7 +11,7 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from .data import Split, tensor_digest
 from .classifiers import default_device, as_unit, progress, read_checkpoint, load_weights
 from .ifa import IFAResult
-from .evidence import claim, effect, image_samples
+from .evidence import claim, effect, image_samples, common_keys
 from fastai.torch_core import set_seed
 
 # %% auto #0
@@ -131,33 +131,36 @@ def _diff(d): return d['x'].mean() - d['y'].mean()
 
 def _fig6_settings(per_seed: dict):
     "(arch, fewest, most epochs) for every architecture that all seeds ran, over the epochs they all ran."
-    first = next(iter(per_seed.values()))['results']
-    for a in [a for a in first if all(a in m['results'] for m in per_seed.values())]:
+    for a in common_keys(per_seed, 'results'):
         eps_ = sorted(set.intersection(*(set(m['results'][a]) for m in per_seed.values())), key=int)
         if len(eps_) > 1: yield a, eps_[0], eps_[-1]
 
 def _paired(per_seed, name, x, y, n_boot):
     return effect(name, image_samples(per_seed, 'test', x=x, y=y), _diff, n_boot=n_boot)
 
+def _trend(per_seed, kind: str, ta_rises: bool, n_boot: int):
+    "For `kind` ('cl' or 'tcl'), per architecture: TA's change from the fewest to the most epochs (rise or fall, as `ta_rises` says the claim expects) and RA's fall."
+    up = lambda a, lo, hi, q, rises: (f'{a}.{hi}.{kind}.{q}', f'{a}.{lo}.{kind}.{q}', hi, lo) if rises else (f'{a}.{lo}.{kind}.{q}', f'{a}.{hi}.{kind}.{q}', lo, hi)
+    out = []
+    for a, lo, hi in _fig6_settings(per_seed):
+        for q, rises in (('ta', ta_rises), ('ra', False)):
+            x, y, e1, e0 = up(a, lo, hi, q, rises)
+            out.append(_paired(per_seed, f'{a}: {kind.upper()} {q.upper()} at {e1} minus at {e0} epochs', x, y, n_boot))
+    return out or 'fewer than two values of N_epoch were run'
+
 @claim('CL trades TA against RA', 'fig6')
 def claim_cl_tradeoff(per_seed: dict, n_boot: int = 2000):
     "Fig 6a: from the fewest to the most epochs, CL's TA rises and its RA falls: for every classifier, TA(most) − TA(fewest) and RA(fewest) − RA(most) exceed 0."
-    out = [e for a, lo, hi in _fig6_settings(per_seed) for e in (
-        _paired(per_seed, f'{a}: CL TA at {hi} minus at {lo} epochs', f'{a}.{hi}.cl.ta', f'{a}.{lo}.cl.ta', n_boot),
-        _paired(per_seed, f'{a}: CL RA at {lo} minus at {hi} epochs', f'{a}.{lo}.cl.ra', f'{a}.{hi}.cl.ra', n_boot))]
-    return out or 'fewer than two values of N_epoch were run'
+    return _trend(per_seed, 'cl', ta_rises=True, n_boot=n_boot)
 
 @claim('TCL loses TA and RA as N_epoch grows', 'fig6')
 def claim_tcl_loses(per_seed: dict, n_boot: int = 2000):
     "Fig 6b: from the fewest to the most epochs, TCL's TA and RA both fall: for every classifier, TA(fewest) − TA(most) and RA(fewest) − RA(most) of TCL exceed 0."
-    out = [e for a, lo, hi in _fig6_settings(per_seed) for e in (
-        _paired(per_seed, f'{a}: TCL TA at {lo} minus at {hi} epochs', f'{a}.{lo}.tcl.ta', f'{a}.{hi}.tcl.ta', n_boot),
-        _paired(per_seed, f'{a}: TCL RA at {lo} minus at {hi} epochs', f'{a}.{lo}.tcl.ra', f'{a}.{hi}.tcl.ra', n_boot))]
-    return out or 'fewer than two values of N_epoch were run'
+    return _trend(per_seed, 'tcl', ta_rises=False, n_boot=n_boot)
 
 @claim('TCL gains TA and RA at N_epoch = 1', 'fig6')
 def claim_tcl_gains_at_1(per_seed: dict, n_boot: int = 2000):
     "Fig 6b: at N_epoch = 1, TCL beats CL in both TA and RA: for every classifier, TCL − CL in TA and in RA exceed 0."
-    archs = [a for a in next(iter(per_seed.values()))['results'] if all('1' in m['results'].get(a, {}) for m in per_seed.values())]
+    archs = [a for a in common_keys(per_seed, 'results') if all('1' in m['results'][a] for m in per_seed.values())]
     out = [_paired(per_seed, f'{a}: {q.upper()} of TCL minus CL at 1 epoch', f'{a}.1.tcl.{q}', f'{a}.1.cl.{q}', n_boot) for a in archs for q in ('ta', 'ra')]
     return out or 'N_epoch = 1 was not run'

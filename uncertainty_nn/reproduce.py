@@ -10,8 +10,8 @@ import json, os, time
 from pathlib import Path
 from .data import atomic_write
 from .report import write_report
-from .artifacts import (CHAPTERS, profile_chapters, PROFILES, EXECUTORS, UsageError, ArtifactFailed, RunDirNotShared, Store, find_nbs,
-                                      declared_params, parse_overrides, make_plan, materialize, connect_ray, plan_text, plan_json)
+from .artifacts import (CHAPTERS, profile_chapters, PROFILES, EXECUTORS, UsageError, Store, find_nbs,
+                                      declared_params, parse_overrides, make_plan, materialize, connect_ray)
 
 # %% auto #0
 __all__ = ['check_device', 'ChapterFailed', 'run_chapter', 'reproduce']
