@@ -1,9 +1,10 @@
 import os, pytest
 from pathlib import Path
 
-# Exact comparisons run on the CPU, so that they cannot flake on a GPU machine: everything that picks its device by
+# Exact comparisons run on the CPU in float32, so that they cannot flake on a GPU machine: everything that picks its device by
 # default (chapters run by the notebook tests included) takes it from here; tests/test_gpu.py names CUDA explicitly.
 os.environ.setdefault('UNCERTAINTY_NN_DEVICE', 'cpu')
+os.environ.setdefault('UNCERTAINTY_NN_PRECISION', 'fp32')      # and in float32, whatever this CPU's bfloat16
 
 ROOT = Path(__file__).resolve().parents[1]
 

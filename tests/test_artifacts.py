@@ -86,6 +86,18 @@ def test_paper_plan_holds_each_artifact_once_per_seed():
     assert all(p.of_kind('generator')[0].ifa.key in {a.key for a in big} for _ in [0])
 
 @needs_data
+def test_a_bf16_store_is_never_served_to_an_fp32_request(tmp_path):
+    "Precision is in every key: a classifier trained in bfloat16 is another artifact than the same one in float32."
+    data = A.DataSpec(200, 100)
+    st = A.Store(tmp_path, device='cpu', quiet=True)
+    bf = st.get(A.ClassifierSpec(data, 'conv', 'tiny', 1, precision='bf16'))
+    fp = A.ClassifierSpec(data, 'conv', 'tiny', 1, precision='fp32')
+    assert bf.meta['precision'] == 'bf16' and not st.done(fp) and st.load(fp) is None
+    assert st.get(fp).meta['precision'] == 'fp32' and [e['name'] for e in st.log()] == ['conv-tiny e1 s0'] * 2
+    about = json.loads(st._about(fp).read_text())
+    assert about['threads'] == torch.get_num_threads() and about['device'] == 'cpu' and about['torch'] == torch.__version__
+
+@needs_data
 def test_overrides_reach_the_plan():
     p = A.make_plan('tiny', overrides=A.parse_overrides(['03_ifa.n_iter=3', 'n_ifa=50']), chapters=['03_ifa', '04_pix2pix'])
     assert sorted({(a.n_iter, a.count()) for a in p.of_kind('ifa')}) == [(3, 50), (20, 50)]
@@ -104,7 +116,10 @@ def test_plan_cli_json(tmp_path, capsys):
 @pytest.mark.parametrize('args, msg', [(['--device', 'tpu9'], "not a device torch knows"),
                                       (['--set', 'n_iterz=3'], "declares a parameter 'n_iterz'"),
                                       (['--set', '03_ifa.n_iter=many'], 'expected int'),
-                                      (['--executor', 'ray', '--address', '127.0.0.1:9'], "no Ray cluster at '127.0.0.1:9'")])
+                                      (['--executor', 'ray', '--address', '127.0.0.1:9'], "no Ray cluster at '127.0.0.1:9'"),
+                                      (['--executor', 'ray', '--device', 'cuda:1'], 'sees only the GPU Ray gives it'),
+                                      (['--precision', 'tf32', '--device', 'cpu'], 'CUDA only'),
+                                      (['--data', '/no/such/cifar'], 'does not exist')])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys, args, msg):
     out = tmp_path/'run'
     assert R.main(['reproduce', '--profile', 'tiny', '--out', str(out)] + args) == 2

@@ -99,16 +99,15 @@ def test_tiny_profile_same_metrics_inprocess_and_ray(run_path, tmp_path, ray_loc
     from uncertainty_nn.artifacts import Store, CHAPTERS
     quiet = lambda *a, **k: None
     inproc = json.loads((run_path/'metrics.json').read_text()) if (run_path/'metrics.json').exists() else R.reproduce('tiny', run_path, log=quiet)
-    threads = torch.get_num_threads()      # a task per `threads` CPUs computes with this process's threads: the same sums
     # every kind of artifact (classifiers, Δ_N, generators) and a theorem check; Fig 7 and the frontier would only add
     # more of the same kinds (two minutes of CI)
     chapters = [c for c in CHAPTERS if c not in ('05_frequency', '07_frontier')]
-    on_ray = R.reproduce('tiny', tmp_path, executor='ray', cpus_per_task=threads, chapters=chapters, log=quiet)
+    on_ray = R.reproduce('tiny', tmp_path, executor='ray', chapters=chapters, log=quiet)       # Ray at its defaults
     skip = {'fig7', 'frontier'}
     assert {k: v for k, v in on_ray['per_seed']['0'].items()} == {k: v for k, v in inproc['per_seed']['0'].items() if k not in skip}
     judged = lambda m: [c for c in m['claims'] if c['figure'] not in skip]
     assert judged(on_ray) == judged(inproc) and all(c['verdict'] == 'not run' for c in on_ray['claims'] if c['figure'] in skip)
     st = Store(tmp_path/'store'); n = len(st.log())
     lines = []
-    R.reproduce('tiny', tmp_path, executor='ray', cpus_per_task=threads, chapters=chapters, log=lambda *a, **k: lines.append(' '.join(map(str, a))))
+    R.reproduce('tiny', tmp_path, executor='ray', chapters=chapters, log=lambda *a, **k: lines.append(' '.join(map(str, a))))
     assert len(st.log()) == n and sum('skipped' in l for l in lines) == len(chapters) and any('0 to compute' in l for l in lines)

@@ -12,18 +12,18 @@ from pathlib import Path
 from typing import ClassVar
 import torch
 from .data import Split, cifar_subsets, subset, atomic_write, tensor_digest
-from .classifiers import train_classifier, save_checkpoint, load_classifier
+from .classifiers import train_classifier, save_checkpoint, load_classifier, default_device, default_precision, cpu_info
 from .ifa import IFAResult, model_digest, ifa as run_ifa
 from .pix2pix import train_pix2pix, load_generator
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['STORE_VERSION', 'CHAPTERS', 'PROFILE_CHAPTERS', 'PROFILES', 'RUN_WIDE', 'CHAPTER_NEEDS', 'EXECUTORS', 'content_key',
-           'DataMismatch', 'DataSpec', 'Artifact', 'ClassifierSpec', 'IFASpec', 'GeneratorSpec', 'RobustClassifierSpec',
-           'Store', 'profile_chapters', 'UsageError', 'declared_params', 'find_nbs', 'parse_overrides',
-           'chapter_params', 'data_spec', 'classifier_spec', 'ifa_spec', 'delta1_spec', 'generator_spec',
-           'frontier_specs', 'Plan', 'plan_of', 'make_plan', 'plan_rows', 'plan_text', 'plan_json', 'ArtifactFailed',
-           'RunDirNotShared', 'check_store_visible', 'connect_ray', 'materialize']
+__all__ = ['STORE_VERSION', 'CHAPTERS', 'PROFILE_CHAPTERS', 'PROFILES', 'RUN_WIDE', 'CHAPTER_NEEDS', 'GPU_SHARE', 'EXECUTORS',
+           'content_key', 'DataMismatch', 'DataSpec', 'Artifact', 'ClassifierSpec', 'IFASpec', 'GeneratorSpec',
+           'RobustClassifierSpec', 'provenance', 'Store', 'profile_chapters', 'UsageError', 'declared_params',
+           'find_nbs', 'parse_overrides', 'chapter_params', 'data_spec', 'classifier_spec', 'ifa_spec', 'delta1_spec',
+           'generator_spec', 'frontier_specs', 'Plan', 'plan_of', 'make_plan', 'plan_rows', 'plan_text', 'plan_json',
+           'ArtifactFailed', 'RunDirNotShared', 'check_store_visible', 'connect_ray', 'ray_resources', 'materialize']
 
 # %% ../nbs/09_artifacts.ipynb #9556184e
 STORE_VERSION = 2     # bump when the meaning of stored files changes: every key changes with it
@@ -102,17 +102,18 @@ class ClassifierSpec(Artifact):
     bs: int = 128
     wd: float = 5e-4
     augment: bool = True
+    precision: str = 'fp32'
     def params(self): return dict(data=self.data.key, arch=self.arch, size=self.size, epochs=self.epochs, seed=self.seed,
-                                  lr=self.lr, bs=self.bs, wd=self.wd, augment=self.augment)
+                                  lr=self.lr, bs=self.bs, wd=self.wd, augment=self.augment, precision=self.precision)
     def name(self): return f"{self.arch}-{self.size} e{self.epochs} s{self.seed}"
     def work(self): return self.epochs * self.data.size('train')
     def compute(self, store):
         trn, tst = self.data.load()
         return train_classifier(self.arch, trn, tst, self.epochs, size=self.size, lr=self.lr, bs=self.bs, wd=self.wd,
-                                augment=self.augment, seed=self.seed, device=store.device, quiet=store.quiet)
+                                augment=self.augment, seed=self.seed, device=store.device, quiet=store.quiet, precision=self.precision)
     def save(self, model, path): save_checkpoint(path, model)
     def load(self, path): return load_classifier(path, self.arch)
-    def summary(self, model): return dict(test_accuracy=model.meta.get('test_accuracy'))
+    def summary(self, model): return dict(test_accuracy=model.meta.get('test_accuracy'), history=model.meta.get('history'))
 
 # %% ../nbs/09_artifacts.ipynb #68d34987
 @dataclass(frozen=True, eq=False)
@@ -128,6 +129,7 @@ class IFASpec(Artifact):
     record_at: tuple = ()
     ra_steps: int = 4
     bs: int = 256
+    precision: str = 'fp32'
     def __post_init__(self):
         if self.split not in ('train', 'test'): raise ValueError(f"split must be 'train' or 'test', got {self.split!r}")
         object.__setattr__(self, 'record_at', tuple(sorted({int(n) for n in self.record_at if 0 <= n <= self.n_iter})))
@@ -136,7 +138,8 @@ class IFASpec(Artifact):
         return whole if self.n is None else min(self.n, whole)
     def params(self):
         whole = self.n is None or self.n >= self.classifier.data.size(self.split)
-        return dict(classifier=self.classifier.key, split=self.split, n=None if whole else self.n, eps=self.eps, n_iter=self.n_iter, clamp=self.clamp)
+        return dict(classifier=self.classifier.key, split=self.split, n=None if whole else self.n, eps=self.eps, n_iter=self.n_iter,
+                    clamp=self.clamp, precision=self.precision)
     def deps(self): return [self.classifier]
     def name(self): return f"N={self.n_iter} on {self.count()} {self.split} images, {self.classifier.name()}"
     def work(self): return self.count() * (self.n_iter + len(self.record_at) * (self.ra_steps + 2))
@@ -149,7 +152,7 @@ class IFASpec(Artifact):
         model = store.get(self.classifier)
         scratch = store.scratch(self)/content_key('run', dict(record_at=self.record_at, ra_steps=self.ra_steps, bs=self.bs, model=model_digest(model)))
         return run_ifa(model, self.images(), eps=self.eps, n_iter=self.n_iter, clamp=self.clamp, record_at=self.record_at,
-                       ra_steps=self.ra_steps, bs=self.bs, device=store.device, out=scratch, quiet=store.quiet)
+                       ra_steps=self.ra_steps, bs=self.bs, device=store.device, out=scratch, quiet=store.quiet, precision=self.precision)
     def save(self, res, path): res.save(path)
     def load(self, path): return IFAResult.load(path)
     def summary(self, res): return dict(record_at=sorted(res.record), ra_steps=self.ra_steps if res.record else None)
@@ -175,19 +178,25 @@ class GeneratorSpec(Artifact):
     seed: int = 0
     d_layers: int = 1
     dropout: float = 0.0
+    held_out: float = 0.0
+    patience: int | None = None
+    precision: str = 'fp32'
     def params(self): return dict(ifa=self.ifa.key, epochs=self.epochs, bs=self.bs, lr=self.lr, lam=self.lam, ngf=self.ngf, ndf=self.ndf, seed=self.seed,
-                                  d_layers=self.d_layers, dropout=self.dropout)
+                                  d_layers=self.d_layers, dropout=self.dropout, held_out=self.held_out, patience=self.patience,
+                                  precision=self.precision)
     def deps(self): return [self.ifa]
     def name(self): return f"{self.epochs} epochs, ngf {self.ngf}, on IFA {self.ifa.name()}"
     def work(self): return self.epochs * self.ifa.count()
     def compute(self, store):
         G, _, _ = train_pix2pix(self.ifa.images(), store.get(self.ifa), epochs=self.epochs, bs=self.bs, lr=self.lr, lam=self.lam,
                                 ngf=self.ngf, ndf=self.ndf, seed=self.seed, device=store.device, quiet=store.quiet,
-                                d_layers=self.d_layers, dropout=self.dropout)
+                                d_layers=self.d_layers, dropout=self.dropout, precision=self.precision, held_out=self.held_out,
+                                patience=self.patience)
         return G
     def save(self, G, path): save_checkpoint(path, G)
     def load(self, path): return load_generator(path)
-    def summary(self, G): return dict(final_l1=G.meta['history'][-1]['l1'])
+    def summary(self, G): return dict(final_l1=G.meta['history'][-1]['l1'], converged=G.meta.get('converged'),
+                                      epochs_run=G.meta.get('epochs_run'), best_epoch=G.meta.get('best_epoch'))
 
 # %% ../nbs/09_artifacts.ipynb #6bf61f78
 @dataclass(frozen=True, eq=False)
@@ -206,10 +215,19 @@ class RobustClassifierSpec(ClassifierSpec):
         from uncertainty_nn.frontier import train_robust
         trn, tst = self.data.load()
         return train_robust(self.arch, trn, tst, self.epochs, method=self.method, eps=self.adv_eps, steps=self.steps, alpha=self.alpha, beta=self.beta,
-                            size=self.size, lr=self.lr, bs=self.bs, wd=self.wd, augment=self.augment, seed=self.seed, device=store.device, quiet=store.quiet)
+                            size=self.size, lr=self.lr, bs=self.bs, wd=self.wd, augment=self.augment, seed=self.seed, device=store.device,
+                            quiet=store.quiet, precision=self.precision)
 
 # %% ../nbs/09_artifacts.ipynb #624f4df5
 def _jsonable(d): return json.loads(json.dumps(d))
+
+def provenance(device=None) -> dict:
+    "How an artifact is computed here: host, device, CPU threads, CPU model and library versions (its description, not its key)."
+    dev = default_device(device)
+    out = dict(host=socket.gethostname(), device=str(dev), threads=torch.get_num_threads(), cpu=cpu_info()['model'],
+               torch=torch.__version__)
+    if dev.type == 'cuda': out.update(gpu=torch.cuda.get_device_name(dev), cuda=torch.version.cuda, cudnn=torch.backends.cudnn.version())
+    return out
 
 class Store:
     "A content-keyed artifact store in folder `root`: `get` serves a finished artifact, or computes it (dependencies first) and saves it."
@@ -251,11 +269,11 @@ def make(self: Store, art: Artifact):
     obj = art.compute(self)
     art.save(obj, self.path(art))
     about = dict(kind=art.kind, key=art.key, name=art.name(), params=art.params(), deps=[d.key for d in art.deps()],
-                 seconds=round(time.time() - t0, 2), host=socket.gethostname(), device=str(self.device or 'default'), **art.summary(obj))
+                 seconds=round(time.time() - t0, 2), **provenance(self.device), **art.summary(obj))
     txt = json.dumps(about, indent=1).encode()
     atomic_write(self._about(art), lambda f: f.write(txt))      # last: from now on it is done
     shutil.rmtree(self.scratch(art), ignore_errors=True)
-    line = json.dumps(dict(time=time.time(), **{k: about[k] for k in ('kind', 'key', 'name', 'seconds', 'host', 'device')})) + '\n'
+    line = json.dumps(dict(time=time.time(), **{k: about[k] for k in ('kind', 'key', 'name', 'seconds', 'host', 'device', 'threads')})) + '\n'
     with open(self.root/'log.jsonl', 'a') as f: f.write(line)
     self.computed.append(art.key)
     return obj
@@ -290,24 +308,27 @@ PROFILES = {
         '01_classifiers': dict(_SMOKE, archs=['conv', 'res'], epochs=5),
         '02_attacks':     dict(_SMOKE, archs=['conv', 'res'], epochs=5, pgd_steps=0),
         '03_ifa':         dict(_SMOKE, archs=['conv', 'res'], epochs=5, n_ifa=200, n_iter=20, record_at=[0, 2, 5, 10, 20]),
-        '04_pix2pix':     dict(_SMOKE, archs=['conv', 'res'], epoch_list=[1, 2, 5], n_ifa=200, n_iter=20, p2p_epochs=8, ngf=16, ndf=16, n_eval=500),
+        '04_pix2pix':     dict(_SMOKE, archs=['conv', 'res'], epoch_list=[1, 2, 5], n_ifa=200, n_iter=20, p2p_epochs=8, p2p_patience=3,
+                               ngf=16, ndf=16, n_eval=500),
         '05_frequency':   dict(_SMOKE, archs=['conv', 'res'], epoch_list=[1, 2, 5], n_freq=1000),
         '06_theory':      dict(_SMOKE, arch='res', epochs=5, n_images=16, n_pixels=16),
-        '07_frontier':    dict(_SMOKE, archs=['conv'], epoch_list=[1, 2, 5], n_ifa=200, n_iter=20, p2p_epochs=8, ngf=16, ndf=16,
+        '07_frontier':    dict(_SMOKE, archs=['conv'], epoch_list=[1, 2, 5], n_ifa=200, n_iter=20, p2p_epochs=8, p2p_patience=3, ngf=16, ndf=16,
                                adv_epochs=5, adv_steps=2, methods=['pgd', 'trades'], betas=[6.0], pgd_steps=10, n_images=8, n_pixels=8),
     },
     'paper': {
         '01_classifiers': dict(_PAPER, archs=['conv', 'res', 'googlenet'], epochs=50),
         '02_attacks':     dict(_PAPER, archs=['conv', 'res', 'googlenet'], epochs=50),
         '03_ifa':         dict(_PAPER, archs=['conv', 'res'], epochs=50, n_ifa=None, n_iter=200, record_at=[0, 1, 2, 5, 10, 20, 50, 100, 200]),
-        '04_pix2pix':     dict(_PAPER, archs=['conv', 'res'], epoch_list=[1, 5, 50], n_ifa=None, n_iter=200, p2p_epochs=20, ngf=64, ndf=64),
+        '04_pix2pix':     dict(_PAPER, archs=['conv', 'res'], epoch_list=[1, 5, 50], n_ifa=None, n_iter=200, p2p_epochs=20, p2p_held_out=0.02,
+                               p2p_patience=3, ngf=64, ndf=64),
         '05_frequency':   dict(_PAPER, archs=['conv', 'res', 'googlenet'], epoch_list=[1, 2, 3, 5, 10, 50], n_freq=10000),
         '06_theory':      dict(_PAPER, arch='res', epochs=50, n_images=100, n_pixels=64),
-        '07_frontier':    dict(_PAPER, archs=['res'], epoch_list=[1, 5, 50], n_ifa=None, n_iter=200, p2p_epochs=20, ngf=64, ndf=64,
+        '07_frontier':    dict(_PAPER, archs=['res'], epoch_list=[1, 5, 50], n_ifa=None, n_iter=200, p2p_epochs=20, p2p_held_out=0.02,
+                               p2p_patience=3, ngf=64, ndf=64,
                                adv_epochs=50, adv_steps=10, adv_alpha=2/255, methods=['pgd', 'trades'], betas=[1.0, 6.0], n_images=32, n_pixels=16),
     },
 }
-RUN_WIDE = ('run', 'data_source', 'seed', 'device', 'store_dir')   # set by the command line's own options, not by --set
+RUN_WIDE = ('run', 'data_source', 'seed', 'device', 'precision', 'store_dir')   # set by the command line's own options, not by --set
 
 # %% ../nbs/09_artifacts.ipynb #0366d9d3
 class UsageError(ValueError):
@@ -394,29 +415,36 @@ def data_spec(*, n_train=None, n_test=None, seed=0, data_source=None, **_) -> Da
     "The data of a chapter with these parameters."
     return DataSpec(n_train, n_test, seed, data_source)
 
+def _precision(p) -> str:
+    "The precision a chapter with parameters `p` computes in (the run's, resolved for its device)."
+    return default_precision(p.get('device'), p.get('precision'))
+
 def classifier_spec(arch, epochs, /, *, size='small', seed=0, **p) -> ClassifierSpec:
     "The classifier `arch` trained `epochs` epochs, as the chapter with parameters `p` uses it."
-    return ClassifierSpec(data_spec(seed=seed, **p), arch, size, epochs, seed)
+    return ClassifierSpec(data_spec(seed=seed, **p), arch, size, epochs, seed, precision=_precision(p))
 
 def ifa_spec(arch, epochs, /, *, n_ifa=None, n_iter=200, eps=8/255, clamp=False, record_at=(), ra_steps=4, **p) -> IFASpec:
     "Δ_N of the training images the IFA and Pix2Pix chapters use, for `arch` at `epochs`."
-    return IFASpec(classifier_spec(arch, epochs, **p), 'train', n_ifa, eps, n_iter, clamp, tuple(record_at), ra_steps)
+    return IFASpec(classifier_spec(arch, epochs, **p), 'train', n_ifa, eps, n_iter, clamp, tuple(record_at), ra_steps,
+                   precision=_precision(p))
 
 def delta1_spec(arch, epochs, /, *, n_freq=None, eps=8/255, split='train', **p) -> IFASpec:
     "Δ₁ (one IFA step) of `n_freq` images of `split` for the frequency chapter, for `arch` at `epochs`."
-    return IFASpec(classifier_spec(arch, epochs, **p), split, n_freq, eps, 1, False)
+    return IFASpec(classifier_spec(arch, epochs, **p), split, n_freq, eps, 1, False, precision=_precision(p))
 
-def generator_spec(arch, epochs, /, *, p2p_epochs=10, ngf=64, ndf=64, d_layers=1, g_dropout=0.0, seed=0, **p) -> GeneratorSpec:
+def generator_spec(arch, epochs, /, *, p2p_epochs=10, p2p_held_out=0.0, p2p_patience=None, ngf=64, ndf=64, d_layers=1,
+                   g_dropout=0.0, seed=0, **p) -> GeneratorSpec:
     "The Pix2Pix generator of the Pix2Pix chapter for `arch` at `epochs`."
     return GeneratorSpec(ifa_spec(arch, epochs, seed=seed, **{k: v for k, v in p.items() if k not in ('record_at', 'ra_steps')}),
-                         p2p_epochs, ngf=ngf, ndf=ndf, seed=seed, d_layers=d_layers, dropout=g_dropout)
+                         p2p_epochs, ngf=ngf, ndf=ndf, seed=seed, d_layers=d_layers, dropout=g_dropout, held_out=p2p_held_out,
+                         patience=p2p_patience, precision=_precision(p))
 
 def frontier_specs(arch, /, *, epoch_list=(1,), adv_epochs=5, adv_steps=7, adv_alpha=None, methods=('pgd', 'trades'), betas=(6.0,), eps=8/255, **p) -> list:
     "The classifiers of the frontier chapter for `arch`: `(name, kind, spec)` for CL and TCL at each N_epoch, PGD-AT, and TRADES at each β."
     out = [(f'cl{e}', 'cl', classifier_spec(arch, e, **p)) for e in epoch_list]
     out += [(f'tcl{e}', 'tcl', generator_spec(arch, e, eps=eps, **p)) for e in epoch_list]
     base = classifier_spec(arch, adv_epochs, **p)
-    fields = dict(data=base.data, arch=base.arch, size=base.size, epochs=base.epochs, seed=base.seed)
+    fields = dict(data=base.data, arch=base.arch, size=base.size, epochs=base.epochs, seed=base.seed, precision=base.precision)
     for m in methods:
         if m not in ('pgd', 'trades'): raise ValueError(f"frontier methods are 'pgd' and 'trades', got {m!r}")
         for b in (betas if m == 'trades' else [0.0]):
@@ -453,9 +481,11 @@ def plan_of(needs) -> Plan:
     for a in needs: visit(a)
     return Plan(list(by_key.values()))
 
-def make_plan(profile='tiny', seeds=(0,), overrides=None, data=None, nbs=None, chapters=None) -> Plan:
-    "The plan of `profile` for `seeds` with `overrides` (see `parse_overrides`), over `chapters` (default all)."
-    params = {s: {ch: chapter_params(profile, ch, overrides, nbs, seed=s, data_source=None if data is None else str(data))
+def make_plan(profile='tiny', seeds=(0,), overrides=None, data=None, nbs=None, chapters=None, device=None, precision=None) -> Plan:
+    "The plan of `profile` for `seeds` with `overrides` (see `parse_overrides`), over `chapters` (default all), in `precision`."
+    precision = default_precision(device, precision)              # the run's one precision, in every artifact's key
+    params = {s: {ch: chapter_params(profile, ch, overrides, nbs, seed=s, data_source=None if data is None else str(data),
+                                     device=device, precision=precision)
                   for ch in profile_chapters(profile, chapters)} for s in seeds}
     plan = plan_of([a for s in seeds for ch, p in params[s].items() for a in CHAPTER_NEEDS.get(ch, lambda p: [])(p)])
     plan.params = params
@@ -537,10 +567,19 @@ def _ray_make(root, token, device, threads, art, *deps_done):
     return art.key
 
 # %% ../nbs/09_artifacts.ipynb #628be411
-def _materialize_ray(todo, store, log, gpus_per_task=None, cpus_per_task=1, max_retries=3):
+GPU_SHARE = 0.25      # the GPU a task asks for when one GPU is the whole cluster: four small tasks share it
+
+def ray_resources(cluster: dict, gpus_per_task=None, cpus_per_task=None) -> tuple[float, float]:
+    "(GPUs, CPUs) a task asks for by default on a Ray `cluster` (`ray.cluster_resources()`); see the prose above."
+    n_gpu = cluster.get('GPU', 0)
+    if gpus_per_task is None: gpus_per_task = 0 if not n_gpu else GPU_SHARE if n_gpu == 1 else 1
+    if cpus_per_task is None: cpus_per_task = 1 if gpus_per_task else min(torch.get_num_threads(), cluster.get('CPU', 1))
+    return gpus_per_task, cpus_per_task
+
+def _materialize_ray(todo, store, log, gpus_per_task=None, cpus_per_task=None, max_retries=3):
     ray = _need_ray()
     if not ray.is_initialized(): connect_ray()
-    if gpus_per_task is None: gpus_per_task = 1 if ray.cluster_resources().get('GPU', 0) > 0 else 0
+    gpus_per_task, cpus_per_task = ray_resources(ray.cluster_resources(), gpus_per_task, cpus_per_task)
     token = uuid.uuid4().hex
     (store.root/'.tokens').mkdir(parents=True, exist_ok=True); (store.root/'.tokens'/token).touch()
     task = ray.remote(num_cpus=cpus_per_task, num_gpus=gpus_per_task, max_retries=max_retries)(_ray_make)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib, math
 import torch, torch.nn as nn, torch.nn.functional as F
 from .data import Split
-from .classifiers import default_device, as_unit
+from .classifiers import default_device, default_precision, precision_mode, borrowed, as_unit
 from .evidence import claim, effect, image_samples, common_keys
 
 # %% auto #0
@@ -97,27 +97,23 @@ def pgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float = 8/255, 
 ATTACKS = {'fgsm': fgsm, 'bim': bim, 'pgd': pgd}
 
 # %% ../nbs/02_attacks.ipynb #129bd108
-def robust_accuracy(model: nn.Module, data: Split | tuple, attack='bim', bs: int = 256, device=None,
-                    amp: bool = False, channels_last: bool = True, per_image: bool = False, **attack_kw) -> dict:
-    "Clean and robust accuracy of `model` on `data` (a `Split` or `(x, y)`) under `attack` (a name in `ATTACKS` or a function); channels-last by default, `amp`: bf16 autocast; `per_image`: also each image's outcomes (`clean_ok`, `robust_ok`, numpy bools)."
+def robust_accuracy(model: nn.Module, data: Split | tuple, attack='bim', bs: int = 256, device=None, precision=None,
+                    channels_last: bool = True, per_image: bool = False, **attack_kw) -> dict:
+    "Clean and robust accuracy of `model` on `data` (a `Split` or `(x, y)`) under `attack` (a name in `ATTACKS` or a function)."
     x, y = (data.x, data.y) if isinstance(data, Split) else data
+    if not len(y): raise ValueError("robust_accuracy needs at least one image, got none")
     atk = ATTACKS[attack] if isinstance(attack, str) else attack
     dev = default_device(device)
-    model.to(dev)
-    if channels_last: model.to(memory_format=torch.channels_last)
     oks, oks_adv = [], []
-    ctx = (lambda: torch.autocast(dev.type, dtype=torch.bfloat16)) if amp else contextlib.nullcontext
-    with eval_mode(model):
+    with borrowed(model, dev, channels_last), eval_mode(model), precision_mode(dev, default_precision(dev, precision)):
         for i in range(0, len(y), bs):
             xb, yb = as_unit(x[i:i+bs]).to(dev), y[i:i+bs].to(dev)
             if channels_last: xb = xb.contiguous(memory_format=torch.channels_last)
-            with ctx():
-                with torch.no_grad(): ok = model(xb).argmax(1) == yb
-                xa = atk(model, xb, yb, **attack_kw)
-                with torch.no_grad(): ok_adv = ok & (model(xa).argmax(1) == yb)
+            with torch.no_grad(): ok = model(xb).argmax(1) == yb
+            xa = atk(model, xb, yb, **attack_kw)
+            with torch.no_grad(): ok_adv = ok & (model(xa).argmax(1) == yb)
             oks.append(ok.cpu()); oks_adv.append(ok_adv.cpu())
-    if channels_last: model.to(memory_format=torch.contiguous_format)
-    ok, ok_adv = (torch.cat(oks), torch.cat(oks_adv)) if oks else (torch.zeros(0, dtype=torch.bool),) * 2
+    ok, ok_adv = torch.cat(oks), torch.cat(oks_adv)
     r = dict(clean=ok.sum().item() / len(y), robust=ok_adv.sum().item() / len(y), n=len(y), attack=getattr(atk, '__name__', str(atk)))
     return {**r, 'clean_ok': ok.numpy(), 'robust_ok': ok_adv.numpy()} if per_image else r
 

@@ -6,24 +6,25 @@ Docs: https://uncertainty-nn.github.io/uncertainty_nn/classifiers.html.md"""
 
 # %% ../nbs/01_classifiers.ipynb #68fe8a27
 from __future__ import annotations
-import os, time
+import contextlib, os, platform, re, time
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
 from fastai.callback.schedule import fit_one_cycle  # noqa: F401  (patches Learner)
-from fastai.callback.fp16 import MixedPrecision     # noqa: F401  (Learner.to_bf16)
+from fastai.callback.core import Callback
 from fastai.callback.channelslast import ChannelsLast  # noqa: F401  (Learner.to_channelslast)
 from fastai.torch_core import set_seed
 from fastcore.basics import in_notebook
 from .data import Split, cifar_dls, save_torch, split_digest
 
 # %% auto #0
-__all__ = ['CIFAR10_MEAN', 'CIFAR10_STD', 'ARCHS', 'SIZES', 'DEVICE_ENV', 'Normalize', 'conv_bn', 'ConvNet', 'BasicBlock',
-           'ResNet', 'Inception', 'GoogLeNet', 'build_classifier', 'default_device', 'as_unit', 'predict', 'evaluate',
-           'progress', 'train_classifier', 'CheckpointError', 'save_checkpoint', 'read_checkpoint', 'load_weights',
-           'load_classifier']
+__all__ = ['CIFAR10_MEAN', 'CIFAR10_STD', 'ARCHS', 'SIZES', 'DEVICE_ENV', 'PRECISION_ENV', 'PRECISIONS', 'Normalize', 'conv_bn',
+           'ConvNet', 'BasicBlock', 'ResNet', 'Inception', 'GoogLeNet', 'build_classifier', 'default_device',
+           'cpu_info', 'native_bf16', 'default_precision', 'tf32_mode', 'autocast_mode', 'precision_mode', 'borrowed',
+           'as_unit', 'predict', 'evaluate', 'progress', 'Autocast', 'cudnn_deterministic', 'train_classifier',
+           'CheckpointError', 'save_checkpoint', 'read_checkpoint', 'load_weights', 'load_classifier']
 
 # %% ../nbs/01_classifiers.ipynb #853c74c7
 CIFAR10_MEAN, CIFAR10_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
@@ -113,28 +114,90 @@ def build_classifier(arch: str, size: str = 'small', **kwargs) -> nn.Sequential:
     return model
 
 # %% ../nbs/01_classifiers.ipynb #e16a7723
-DEVICE_ENV = 'UNCERTAINTY_NN_DEVICE'
+DEVICE_ENV, PRECISION_ENV = 'UNCERTAINTY_NN_DEVICE', 'UNCERTAINTY_NN_PRECISION'
+PRECISIONS = ('fp32', 'tf32', 'bf16')
 
 def default_device(device=None) -> torch.device:
     "`device`, else `$UNCERTAINTY_NN_DEVICE`, else CUDA when available, else CPU."
     device = device or os.environ.get(DEVICE_ENV)
     return torch.device(device) if device else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
+def cpu_info() -> dict:
+    "This machine's CPU model and its native bfloat16 instructions (AVX512-BF16, AMX; Arm's BF16), from `/proc/cpuinfo`."
+    model, flags = platform.processor(), set()
+    try: txt = Path('/proc/cpuinfo').read_text()
+    except OSError: txt = ''
+    if m := re.search(r'^model name\s*:\s*(.+)$', txt, re.M): model = m.group(1).strip()
+    if m := re.search(r'^(?:flags|Features)\s*:\s*(.+)$', txt, re.M): flags = set(m.group(1).split())
+    native = sorted(flags & {'avx512_bf16', 'amx_bf16', 'bf16'})
+    return dict(model=model or 'unknown', bf16=native, native_bf16=bool(native))
+
+def native_bf16(device) -> bool:
+    "Whether `device` computes bfloat16 natively: CUDA compute capability 8.0 or newer, or a CPU with BF16 instructions."
+    dev = torch.device(device)
+    if dev.type == 'cuda': return torch.cuda.get_device_capability(dev) >= (8, 0)
+    return dev.type == 'cpu' and cpu_info()['native_bf16']
+
+def default_precision(device=None, precision: str | None = None) -> str:
+    "`precision`, else `$UNCERTAINTY_NN_PRECISION`, else bf16 where `device` has it natively, else fp32; checked."
+    dev = default_device(device)
+    p = precision or os.environ.get(PRECISION_ENV) or ('bf16' if native_bf16(dev) else 'fp32')
+    if p not in PRECISIONS: raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {p!r}")
+    if p == 'tf32' and dev.type != 'cuda': raise ValueError(f"precision 'tf32' exists on CUDA only, not on {dev}: use fp32")
+    return p
+
+# %% ../nbs/01_classifiers.ipynb #b7a9e0c4
+@contextlib.contextmanager
+def tf32_mode(device, on: bool):
+    "CUDA's TF32 for matrix products and convolutions on (`on`) or off for the block, restored after; nothing elsewhere."
+    if torch.device(device).type != 'cuda': yield; return
+    old = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = on
+    try: yield
+    finally: torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = old
+
+def autocast_mode(device, precision: str):
+    "bfloat16 autocast on `device`'s type for `precision='bf16'`, else nothing."
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16) if precision == 'bf16' else contextlib.nullcontext()
+
+@contextlib.contextmanager
+def precision_mode(device, precision: str):
+    "Compute the block in `precision` on `device` (see `default_precision`)."
+    with tf32_mode(device, precision == 'tf32'), autocast_mode(device, precision): yield
+
+# %% ../nbs/01_classifiers.ipynb #a1f0c7e5
+@contextlib.contextmanager
+def borrowed(model: nn.Module, device=None, channels_last: bool = False):
+    "`model` on `device` (channels-last if asked) for the block; its tensors, modes and flags given back after, also on error."
+    params = [(m, k, p, p.data, p.grad, p.requires_grad) for m in model.modules() for k, p in m._parameters.items() if p is not None]
+    bufs = [(m, k, b) for m in model.modules() for k, b in m._buffers.items() if b is not None]
+    modes = [(m, m.training) for m in model.modules()]
+    try:
+        model.to(default_device(device))                         # moves tensors, or replaces parameters (to `meta`, say)
+        if channels_last: model.to(memory_format=torch.channels_last)
+        yield model
+    finally:
+        for m, k, p, data, grad, flag in params:
+            m._parameters[k] = p; p.data = data; p.grad = grad; p.requires_grad_(flag)
+        for m, k, b in bufs: m._buffers[k] = b
+        for m, t in modes: m.training = t
+
+# %% ../nbs/01_classifiers.ipynb #a5e2c7f1
 def as_unit(x: torch.Tensor) -> torch.Tensor:
     "Images as float in [0, 1]: uint8 is scaled by 1/255, floats are passed through."
     return x.float() / 255 if x.dtype == torch.uint8 else x
 
 @torch.no_grad()
-def predict(model: nn.Module, x: torch.Tensor, bs=512, device=None) -> torch.Tensor:
+def predict(model: nn.Module, x: torch.Tensor, bs=512, device=None, precision=None) -> torch.Tensor:
     "Predicted labels `(N,)` of images `x` `(N, 3, 32, 32)`."
-    dev, was_training = default_device(device), model.training
-    model.eval().to(dev)
-    try: return torch.cat([model(as_unit(x[i:i+bs]).to(dev)).argmax(1).cpu() for i in range(0, len(x), bs)])
-    finally: model.train(was_training)
+    dev = default_device(device)
+    with borrowed(model, dev), precision_mode(dev, default_precision(dev, precision)):
+        model.eval()
+        return torch.cat([model(as_unit(x[i:i+bs]).to(dev)).argmax(1).cpu() for i in range(0, len(x), bs)])
 
-def evaluate(model: nn.Module, split: Split, bs=512, device=None) -> float:
+def evaluate(model: nn.Module, split: Split, bs=512, device=None, precision=None) -> float:
     "Accuracy of `model` on `split`, in [0, 1]."
-    return (predict(model, split.x, bs, device) == split.y.cpu()).float().mean().item()
+    return (predict(model, split.x, bs, device, precision) == split.y.cpu()).float().mean().item()
 
 # %% ../nbs/01_classifiers.ipynb #66930433
 def _quiet(quiet):
@@ -145,36 +208,60 @@ def progress(it, quiet=None, **kw):
     from fastprogress.fastprogress import progress_bar
     return it if _quiet(quiet) else progress_bar(it, **kw)
 
-def train_classifier(arch: str, train: Split, valid: Split, epochs: int, size='small', lr=3e-3, bs=128,
-                     wd=5e-4, augment=True, seed=0, device=None, quiet=None, amp=None, channels_last=None, cbs=None) -> nn.Module:
-    "Train `arch` at `size` on `train` for `epochs` with one-cycle (plus fastai callbacks `cbs`, e.g. adversarial training); returns the model in eval mode on the CPU with `.meta` filled in."
+class Autocast(Callback):
+    "bfloat16 autocast for fastai training on the model's device type, from `before_batch` until the backward pass."
+    order = 10                                    # before other callbacks' before_batch (an adversary runs under it)
+    def before_fit(self): self.region = None
+    def before_batch(self):
+        self.region = torch.autocast(next(self.model.parameters()).device.type, dtype=torch.bfloat16)
+        self.region.__enter__()
+    def after_pred(self): self.learn.pred = self.pred.float()       # the losses see float32 logits
+    def _leave(self):
+        if getattr(self, 'region', None) is not None: self.region.__exit__(None, None, None); self.region = None
+    def before_backward(self): self._leave()
+    def after_batch(self): self._leave()
+    def after_fit(self): self._leave()
+
+@contextlib.contextmanager
+def cudnn_deterministic(device):
+    "cuDNN's deterministic algorithms (no benchmarking) on CUDA for the block; its flags restored after."
+    if torch.device(device).type != 'cuda': yield; return
+    old = torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+    try: yield
+    finally: torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = old
+
+def _history(learn) -> list:
+    "fastai's per-epoch record: training loss, held-out loss and accuracy."
+    return [dict(epoch=i + 1, train_loss=float(v[0]), valid_loss=float(v[1]), accuracy=float(v[2]))
+            for i, v in enumerate(learn.recorder.values)]
+
+def train_classifier(arch: str, train: Split, valid: Split, epochs: int, size='small', lr=3e-3, bs=128, wd=5e-4,
+                     augment=True, seed=0, device=None, quiet=None, precision=None, channels_last=True,
+                     cbs=None) -> nn.Module:
+    "Train `arch` at `size` on `train` for `epochs` with one-cycle (and fastai callbacks `cbs`); the model in eval mode on the CPU."
     if epochs < 1: raise ValueError(f"epochs must be at least 1, got {epochs}")
     dev = default_device(device)
-    amp, channels_last = _gpu_defaults(dev, amp, channels_last)
-    set_seed(seed, reproducible=True)
+    precision = default_precision(dev, precision)
+    set_seed(seed)                                               # without fastai's reproducible=True: see the prose
     model = build_classifier(arch, size)
-    on = lambda s: Split(s.x.to(dev), s.y.to(dev)) if dev.type == 'cuda' else s       # on a GPU the images live there: batches are cut on it
+    on = lambda s: Split(s.x.to(dev), s.y.to(dev)) if dev.type == 'cuda' else s      # on a GPU the images live there
     dls = cifar_dls(on(train), on(valid), bs=bs, augment=augment, device=dev, seed=seed)
+    cbs = list(cbs or []) + ([Autocast()] if precision == 'bf16' else [])
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, wd=wd, cbs=cbs)
     if channels_last: learn.to_channelslast(use_amp=False)
-    if amp: learn.to_bf16()
     t0 = time.time()
-    if _quiet(quiet):
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
-    else: learn.fit_one_cycle(epochs, lr)
+    with tf32_mode(dev, precision == 'tf32'), cudnn_deterministic(dev):
+        if _quiet(quiet):
+            with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+        else: learn.fit_one_cycle(epochs, lr)
     model.eval().to(memory_format=torch.contiguous_format)
-    model.meta = dict(epochs=epochs, seed=seed, lr=lr, bs=bs, augment=augment, train_digest=split_digest(train), n_train=len(train),
-                      test_digest=split_digest(valid), test_accuracy=evaluate(model, valid, device=dev), train_seconds=round(time.time() - t0, 1),
-                      device=str(dev), amp=amp, channels_last=channels_last,
-                      training=[repr(c) for c in (cbs or [])] or 'plain')
+    model.meta = dict(epochs=epochs, seed=seed, lr=lr, bs=bs, augment=augment, train_digest=split_digest(train),
+                      n_train=len(train), test_digest=split_digest(valid), history=_history(learn),
+                      test_accuracy=evaluate(model, valid, device=dev, precision=precision),
+                      train_seconds=round(time.time() - t0, 1), device=str(dev), precision=precision,
+                      channels_last=channels_last, training=[repr(c) for c in cbs if not isinstance(c, Autocast)] or 'plain')
     return model.cpu()
-
-def _gpu_defaults(dev, amp, channels_last):
-    "bf16 autocast on by default on CUDA only (amp asked for elsewhere is an error); channels-last on by default everywhere."
-    cuda = dev.type == 'cuda'
-    amp = cuda if amp is None else amp
-    if amp and not cuda: raise ValueError(f"amp (bfloat16 autocast in training) needs a CUDA device, got {dev}: fastai's MixedPrecision autocasts on CUDA only")
-    return amp, True if channels_last is None else channels_last
 
 # %% ../nbs/01_classifiers.ipynb #2e27b0ec
 class CheckpointError(ValueError):

@@ -11,7 +11,7 @@ warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', ca
 from pathlib import Path
 from .artifacts import (CHAPTERS, profile_chapters, PROFILES, EXECUTORS, UsageError, ArtifactFailed, RunDirNotShared, Store, find_nbs,
                                       parse_overrides, make_plan, plan_text, plan_json)
-from .reproduce import reproduce, ChapterFailed
+from .reproduce import reproduce, ChapterFailed, check_device, check_precision
 from .docs import build_docs, build_readme, gallery
 
 # %% auto #0
@@ -28,17 +28,21 @@ def _run_options(q, profile='smoke'):
                    help="change a parameter that a chapter declares (all chapters declaring NAME, or one CHAPTER); repeatable")
     q.add_argument('--nbs', default=None, help='folder of the chapter notebooks (default: nbs/ of this clone)')
     q.add_argument('--chapters', nargs='+', default=None, choices=CHAPTERS)
+    q.add_argument('--device', default=None, help='cpu, cuda, cuda:1 … (default: CUDA when available)')
+    q.add_argument('--precision', default=None, choices=['fp32', 'tf32', 'bf16'],
+                   help="the run's precision (default: bf16 where the device has it natively, else fp32; tf32: CUDA only)")
 
 def _parser():
     p = argparse.ArgumentParser(prog='uncertainty-nn', description='Reproduce "On the uncertainty principle of neural networks".')
     sub = p.add_subparsers(dest='cmd', required=True)
     r = sub.add_parser('reproduce', help='compute the plan, run every chapter with papermill, write figures, metrics.json and the claims report')
     _run_options(r)
-    r.add_argument('--device', default=None, help='cpu, cuda, cuda:1 … (default: CUDA when available)')
     r.add_argument('--executor', default='inprocess', choices=EXECUTORS, help='compute the artifacts here (inprocess) or as Ray tasks (ray)')
     r.add_argument('--address', default=None, help='Ray cluster address (default: $RAY_ADDRESS, else a new local Ray)')
-    r.add_argument('--gpus-per-task', type=float, default=None, help='GPUs per Ray task, fractions allowed (default: 1 where the cluster has GPUs, else 0)')
-    r.add_argument('--cpus-per-task', type=float, default=1, help='CPUs per Ray task (default 1)')
+    r.add_argument('--gpus-per-task', type=float, default=None,
+                   help='GPUs per Ray task, fractions allowed (default: 1 on a cluster of several GPUs, 0.25 on one GPU, else 0)')
+    r.add_argument('--cpus-per-task', type=float, default=None,
+                   help='CPUs per Ray task (default: this process\'s threads on CPUs, so Ray reproduces the in-process numbers; 1 with GPUs)')
     pl = sub.add_parser('plan', help='list the artifacts a run will compute, what is done, and the work in image-steps')
     _run_options(pl)
     pl.add_argument('--json', action='store_true', help='print the plan as JSON (kind, key, dependencies, done, work, parameters)')
@@ -55,9 +59,11 @@ def main(argv=None):
     try:
         if a.cmd == 'reproduce':
             reproduce(a.profile, a.out or f'runs/{a.profile}', a.device, a.data, tuple(a.seeds), a.nbs, a.chapters, a.overrides,
-                      a.executor, a.address, a.gpus_per_task, a.cpus_per_task)
+                      a.executor, a.address, a.gpus_per_task, a.cpus_per_task, a.precision)
         elif a.cmd == 'plan':
-            plan = make_plan(a.profile, tuple(a.seeds), parse_overrides(a.overrides, profile_chapters(a.profile, a.chapters), a.nbs), a.data, a.nbs, a.chapters)
+            ov = parse_overrides(a.overrides, profile_chapters(a.profile, a.chapters), a.nbs)
+            plan = make_plan(a.profile, tuple(a.seeds), ov, a.data, a.nbs, a.chapters, check_device(a.device),
+                             check_precision(a.device, a.precision))
             store = Store(Path(a.out or f'runs/{a.profile}').resolve()/'store')
             print(json.dumps(plan_json(plan, store), indent=1) if a.json else plan_text(plan, store))
         elif a.cmd == 'docs': print(build_docs(a.out, a.run, a.nbs))

@@ -305,7 +305,7 @@ class _TensorDL(TfmdDL):
 
 def cifar_dls(train: Split, valid: Split, bs=128, augment=False, device=None, seed=0) -> DataLoaders:
     "fastai `DataLoaders` over `train` (shuffled, optionally augmented) and `valid`, images scaled to [0, 1] on the batch."
-    set_seed(seed, reproducible=True)
+    set_seed(seed)                      # no cuDNN flags: see 01_classifiers
     tfms = [IntToFloatTensor()] + ([PadCropFlip()] if augment else [])
     dev = torch.device(device) if device else None
     trn = _TensorDL(train, bs=bs, shuffle=True, drop_last=len(train) > bs, after_batch=tfms, device=dev)

@@ -19,7 +19,7 @@ __all__ = ['trades_kl', 'trades_adversary', 'trades_loss', 'AdvTrain', 'train_ro
 # %% ../nbs/07_frontier.ipynb #a75ef0ac
 def trades_kl(adv_logits: torch.Tensor, clean_logits: torch.Tensor, reduction='batchmean') -> torch.Tensor:
     "KL(f(x) ‖ f(x')) between the clean and the adversarial predictions, TRADES' robustness term."
-    return F.kl_div(F.log_softmax(adv_logits, 1), F.softmax(clean_logits, 1), reduction=reduction)
+    return F.kl_div(F.log_softmax(adv_logits.float(), 1), F.softmax(clean_logits.float(), 1), reduction=reduction)
 
 def trades_adversary(model: nn.Module, x: torch.Tensor, eps: float = 8/255, alpha: float = 2/255, steps: int = 10,
                      generator: torch.Generator | None = None) -> torch.Tensor:
@@ -71,14 +71,16 @@ def train_robust(arch: str, train, valid, epochs: int, method: str = 'pgd', eps:
     return model
 
 # %% ../nbs/07_frontier.ipynb #f3a06beb
-def sigma_summary(model: nn.Module, x: torch.Tensor, y: torch.Tensor, n_pixels: int = 8, n_grid: int = 33, seed: int = 0, device=None) -> dict:
-    "Medians of σ_x, σ_p and σ_x·σ_p over `n_pixels` random pixel lines of each image of `x` (uint8 or [0, 1]) with labels `y` (windowed loss lines, as `06_theory`)."
-    from uncertainty_nn.classifiers import default_device, as_unit
-    dev = default_device(device); model = model.to(dev).eval()
+def sigma_summary(model: nn.Module, x: torch.Tensor, y: torch.Tensor, n_pixels: int = 8, n_grid: int = 33, seed: int = 0,
+                  device=None) -> dict:
+    "Medians of σ_x, σ_p and σ_x·σ_p over `n_pixels` random pixel lines of each image of `x` (uint8 or [0, 1]) with labels `y` (windowed loss lines, as `06_theory`), in float32."
+    from uncertainty_nn.classifiers import default_device, as_unit, borrowed, precision_mode
+    dev = default_device(device)
     g, t = torch.Generator().manual_seed(seed), torch.linspace(0, 1, n_grid)
     tt, w = t.double().numpy(), np.sin(np.pi * t.double().numpy())
     rows = []
-    with torch.no_grad():
+    with torch.no_grad(), borrowed(model, dev), precision_mode(dev, 'fp32'):    # the loss barely moves along a pixel: fp32
+        model.eval()
         for k in range(len(x)):
             xk = as_unit(x[k]).to(dev)
             for _ in range(n_pixels):

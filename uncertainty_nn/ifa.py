@@ -6,12 +6,12 @@ Docs: https://uncertainty-nn.github.io/uncertainty_nn/ifa.html.md"""
 
 # %% ../nbs/03_ifa.ipynb #9b79d9e5
 from __future__ import annotations
-import contextlib, json
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 from .data import Split, atomic_write, save_torch, tensor_digest
-from .classifiers import default_device, as_unit, progress
+from .classifiers import default_device, default_precision, precision_mode, borrowed, as_unit, progress
 from .attacks import input_grad, eval_mode, bim
 from .evidence import claim, effect, image_samples, common_keys
 
@@ -63,11 +63,10 @@ def _check_ifa_args(x, eps, n_iter, clamp):
 def _storage_dtype(max_count):
     return torch.int8 if max_count <= 127 else torch.int16
 
-def _ifa_chunk(model, x, y, eps, n_iter, clamp, record_at, ra_steps, dev, amp=False, channels_last=False):
+def _ifa_chunk(model, x, y, eps, n_iter, clamp, record_at, ra_steps, dev, channels_last=False):
     "Counts `k` with Δ_N = k·unit for one batch, summed stats at `record_at` {n: [correct, robust, loss_sum]}, and per image {n: (2, B) bools}."
     x0, y = as_unit(x).to(dev), y.to(dev)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
-    ctx = (lambda: torch.autocast(dev.type, dtype=torch.bfloat16)) if amp else contextlib.nullcontext
     s = round(eps * 255) if clamp else 1
     k = torch.zeros(x.shape, dtype=torch.int16, device=dev)
     if clamp: xi = x.to(dev).to(torch.int16); lo, hi = -xi, 255 - xi
@@ -75,15 +74,15 @@ def _ifa_chunk(model, x, y, eps, n_iter, clamp, record_at, ra_steps, dev, amp=Fa
     stats, oks = {}, {}
     def measure(n):
         xn = x_n()
-        with torch.no_grad(), ctx(): out = model(xn).float()
+        with torch.no_grad(): out = model(xn).float()
         ok = out.argmax(1) == y
-        with ctx(): xa = bim(model, xn, y, eps=eps, steps=ra_steps, bounds=(0, 1) if clamp else None)
-        with torch.no_grad(), ctx(): ok_adv = ok & (model(xa).argmax(1) == y)
+        xa = bim(model, xn, y, eps=eps, steps=ra_steps, bounds=(0, 1) if clamp else None)
+        with torch.no_grad(): ok_adv = ok & (model(xa).argmax(1) == y)
         stats[n] = [ok.sum().item(), ok_adv.sum().item(), F.cross_entropy(out, y, reduction='sum').item()]
         oks[n] = torch.stack([ok, ok_adv]).cpu()
     if 0 in record_at: measure(0)
     for n in range(1, n_iter + 1):
-        with ctx(): g = input_grad(model, x_n(), y).sign().to(torch.int16)           # (B, C, H, W) in {-1, 0, 1}
+        g = input_grad(model, x_n(), y).sign().to(torch.int16)                       # (B, C, H, W) in {-1, 0, 1}
         k = k - s * g                                                      # X_{n} = X_{n-1} - eps·sign(grad)
         if clamp: k = torch.maximum(torch.minimum(k, hi), lo)              # keep X_0 + k/255 in [0, 1]
         if n in record_at: measure(n)
@@ -96,14 +95,16 @@ def model_digest(model: nn.Module) -> str:
 
 def ifa(model: nn.Module, x: torch.Tensor | Split, y: torch.Tensor | None = None, eps: float = 8/255, n_iter: int = 200,
         clamp: bool = False, record_at=(), ra_steps: int = 4, bs: int = 256, device=None, out=None, quiet=None,
-        amp: bool = False, channels_last: bool = False) -> IFAResult:
-    "Run IFA (Eq. 1) for `n_iter` steps on images `x` (uint8 or [0, 1]) with true labels `y`; resumable in `out`; `amp`: bf16 autocast (GPU speed, inexact signs)."
+        precision=None, channels_last: bool = False) -> IFAResult:
+    "Run IFA (Eq. 1) for `n_iter` steps on images `x` (uint8 or [0, 1]) with true labels `y`; resumable in `out`."
     if isinstance(x, Split): x, y = x.x, x.y
     _check_ifa_args(x, eps, n_iter, clamp)
     record_at = sorted({int(n) for n in record_at if 0 <= n <= n_iter})
     dev = default_device(device)
+    precision = default_precision(dev, precision)
     digest = tensor_digest(x, y)
-    cfg = dict(eps=eps, n_iter=n_iter, clamp=clamp, record_at=record_at, ra_steps=ra_steps, bs=bs, digest=digest, model=model_digest(model), amp=amp)
+    cfg = dict(eps=eps, n_iter=n_iter, clamp=clamp, record_at=record_at, ra_steps=ra_steps, bs=bs, digest=digest,
+               model=model_digest(model), precision=precision, channels_last=channels_last)
     out = Path(out) if out else None
     if out:
         out.mkdir(parents=True, exist_ok=True)
@@ -112,20 +113,17 @@ def ifa(model: nn.Module, x: torch.Tensor | Split, y: torch.Tensor | None = None
         atomic_write(out/'config.json', lambda f: f.write(json.dumps(cfg).encode()))
     chunks, ok_chunks, totals = [], [], {n: [0, 0, 0.0] for n in record_at}
     starts = range(0, len(y), bs)
-    model.to(dev)
-    if channels_last: model.to(memory_format=torch.channels_last)
-    with eval_mode(model):
+    with borrowed(model, dev, channels_last), eval_mode(model), precision_mode(dev, precision):
         for c, i in enumerate(progress(starts, quiet)):
             path = out/f'chunk_{c:05d}.pt' if out else None
             if path and path.exists(): ck = torch.load(path, weights_only=True)
             else:
-                k, st, oks = _ifa_chunk(model, x[i:i+bs], y[i:i+bs], eps, n_iter, clamp, record_at, ra_steps, dev, amp, channels_last)
+                k, st, oks = _ifa_chunk(model, x[i:i+bs], y[i:i+bs], eps, n_iter, clamp, record_at, ra_steps, dev, channels_last)
                 ck = dict(k=k, stats=torch.tensor([st[n] for n in record_at], dtype=torch.float64).view(-1, 3),
                           ok=torch.stack([oks[n] for n in record_at]) if record_at else torch.zeros(0, 2, len(k), dtype=torch.bool))
                 if path: save_torch(path, ck)
             chunks.append(ck['k']); ok_chunks.append(ck['ok'])
             for j, n in enumerate(record_at): totals[n] = [a + b for a, b in zip(totals[n], ck['stats'][j].tolist())]
-    if channels_last: model.to(memory_format=torch.contiguous_format)
     k = torch.cat(chunks) if chunks else torch.zeros(x.shape, dtype=torch.int16)
     unit = 1/255 if clamp else eps
     record = {n: dict(ta=t[0] / len(y), ra=t[1] / len(y), loss=t[2] / len(y)) for n, t in totals.items()}

@@ -9,14 +9,15 @@ from __future__ import annotations
 import time
 import torch, torch.nn as nn, torch.nn.functional as F
 from .data import Split, tensor_digest
-from .classifiers import default_device, as_unit, progress, read_checkpoint, load_weights
+from .classifiers import (default_device, default_precision, precision_mode, autocast_mode, tf32_mode, borrowed,
+                                        as_unit, progress, read_checkpoint, load_weights)
 from .ifa import IFAResult
 from .evidence import claim, effect, image_samples, common_keys
 from fastai.torch_core import set_seed
 
 # %% auto #0
-__all__ = ['UnetBlock', 'Pix2PixGenerator', 'PatchDiscriminator', 'receptive_field', 'train_pix2pix', 'load_generator', 'TCL',
-           'claim_cl_tradeoff', 'claim_tcl_loses', 'claim_tcl_gains_at_1']
+__all__ = ['UnetBlock', 'Pix2PixGenerator', 'PatchDiscriminator', 'receptive_field', 'held_out_split', 'pair_errors', 'plateaued',
+           'train_pix2pix', 'load_generator', 'TCL', 'claim_cl_tradeoff', 'claim_tcl_loses', 'claim_tcl_gains_at_1']
 
 # %% ../nbs/04_pix2pix.ipynb #24dc38c5
 class UnetBlock(nn.Module):
@@ -74,40 +75,86 @@ def _check_pairs(split: Split, ifa_res: IFAResult):
         raise ValueError(f"the IFA result (images digest {ifa_res.digest}) was computed for other images than the {len(split)} given "
                          f"({tensor_digest(split.x, split.y)}): run IFA on these images, or pass the images it was run on")
 
+def held_out_split(n: int, share: float, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    "Sorted indices of the training pairs and of the `share` of `n` pairs held out, from a seeded permutation."
+    if not 0 <= share < 1: raise ValueError(f"the held-out share must lie in [0, 1), got {share}")
+    k = round(share * n)
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    return perm[k:].sort().values, perm[:k].sort().values
+
+@torch.no_grad()
+def pair_errors(G: nn.Module, x: torch.Tensor, delta: torch.Tensor, bs: int = 256, device=None, precision=None):
+    "Per pair, in the generator's units (Δ/scale): mean |G(x) − Δ| and mean |Δ| (the error of a zero output)."
+    dev = default_device(device); errs = []
+    with borrowed(G, dev), precision_mode(dev, default_precision(dev, precision)):
+        G.eval()
+        for i in range(0, len(x), bs):
+            real = (delta[i:i+bs] / G.scale.cpu()).to(dev)
+            errs.append((G.forward_unit(as_unit(x[i:i+bs]).to(dev)).float() - real).abs().mean((1, 2, 3)).cpu())
+    return (torch.cat(errs) if errs else torch.zeros(0)), (delta / G.scale.cpu()).abs().mean((1, 2, 3))
+
+def plateaued(values: list, patience: int, min_rel: float = 0.01) -> bool:
+    "Whether the last `patience` values bring no improvement by more than `min_rel` on the best value before them."
+    if patience < 1 or len(values) <= patience: return False
+    return min(values[-patience:]) > min(values[:-patience]) * (1 - min_rel)
+
+# %% ../nbs/04_pix2pix.ipynb #9b2d4e61
+def _gan_step(G, D, opt_g, opt_d, x, real, lam, dev, precision):
+    "One update of D, then of G, on a batch; (L1, G's GAN loss, D's loss)."
+    bce = nn.BCEWithLogitsLoss()
+    with autocast_mode(dev, precision):
+        fake = G.forward_unit(x)
+        xin = 2 * x - 1
+        d_real, d_fake = D(torch.cat([xin, real], 1)), D(torch.cat([xin, fake.detach()], 1))
+        loss_d = 0.5 * (bce(d_real, torch.ones_like(d_real)) + bce(d_fake, torch.zeros_like(d_fake)))
+    opt_d.zero_grad(); loss_d.backward(); opt_d.step()
+    with autocast_mode(dev, precision):
+        d_fake = D(torch.cat([xin, fake], 1))
+        gan, l1 = bce(d_fake, torch.ones_like(d_fake)), F.l1_loss(fake.float(), real)
+    opt_g.zero_grad(); (gan + lam * l1).backward(); opt_g.step()
+    return torch.tensor([l1.item(), gan.item(), loss_d.item()])
+
 def train_pix2pix(split: Split, ifa_res: IFAResult, epochs: int = 10, bs: int = 64, lr: float = 2e-4, lam: float = 100.,
-                  ngf: int = 64, ndf: int = 64, seed: int = 0, device=None, quiet=None,
-                  d_layers: int = 1, dropout: float = 0.0):
-    "Train Pix2Pix on `(split.x, ifa_res.delta)`; returns `(G, D, history)` with G in eval mode on the CPU and `G.meta` filled in."
+                  ngf: int = 64, ndf: int = 64, seed: int = 0, device=None, quiet=None, d_layers: int = 1,
+                  dropout: float = 0.0, precision=None, held_out: float = 0.0, patience: int | None = None):
+    "Train Pix2Pix on `(split.x, ifa_res.delta)`; `(G, D, history)`, G in eval mode on the CPU with `G.meta` filled in."
     _check_pairs(split, ifa_res)
     if epochs < 1: raise ValueError(f"epochs must be at least 1, got {epochs}")
     dev = default_device(device)
-    set_seed(seed, reproducible=True)
+    precision = default_precision(dev, precision)
+    set_seed(seed)
     delta = ifa_res.delta
     scale = max(delta.abs().max().item(), ifa_res.unit)
     G, D = Pix2PixGenerator(ngf, scale, dropout=dropout).to(dev), PatchDiscriminator(ndf, n_layers=d_layers).to(dev)
     opt_g = torch.optim.Adam(G.parameters(), lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr, betas=(0.5, 0.999))
-    bce, hist, t0 = nn.BCEWithLogitsLoss(), [], time.time()
+    trn_idx, hold_idx = held_out_split(len(split), held_out, seed)
+    hist, best, t0 = [], (float('inf'), 0, None), time.time()
     g = torch.Generator().manual_seed(seed)
-    for ep in progress(range(epochs), quiet):
-        G.train(); D.train(); sums = torch.zeros(3)
-        perm = torch.randperm(len(split), generator=g)
-        for i in range(0, len(perm), bs):
-            idx = perm[i:i+bs]
-            x, real = as_unit(split.x[idx]).to(dev), (delta[idx] / scale).to(dev)   # (B, 3, 32, 32) each
-            fake = G.forward_unit(x)
-            xin = 2 * x - 1
-            d_real, d_fake = D(torch.cat([xin, real], 1)), D(torch.cat([xin, fake.detach()], 1))
-            loss_d = 0.5 * (bce(d_real, torch.ones_like(d_real)) + bce(d_fake, torch.zeros_like(d_fake)))
-            opt_d.zero_grad(); loss_d.backward(); opt_d.step()
-            d_fake = D(torch.cat([xin, fake], 1))
-            gan, l1 = bce(d_fake, torch.ones_like(d_fake)), F.l1_loss(fake, real)
-            opt_g.zero_grad(); (gan + lam * l1).backward(); opt_g.step()
-            sums += torch.tensor([l1.item(), gan.item(), loss_d.item()]) * len(idx)
-        hist.append(dict(zip(('l1', 'g_gan', 'd'), (sums / len(split)).tolist())))
+    with tf32_mode(dev, precision == 'tf32'):
+        for ep in progress(range(epochs), quiet):
+            G.train(); D.train(); sums = torch.zeros(3)
+            perm = trn_idx[torch.randperm(len(trn_idx), generator=g)]
+            for i in range(0, len(perm), bs):
+                idx = perm[i:i+bs]
+                x, real = as_unit(split.x[idx]).to(dev), (delta[idx] / scale).to(dev)   # (B, 3, 32, 32) each
+                sums += _gan_step(G, D, opt_g, opt_d, x, real, lam, dev, precision) * len(idx)
+            h = dict(zip(('l1', 'g_gan', 'd'), (sums / len(trn_idx)).tolist()))
+            if len(hold_idx):
+                err, zero = pair_errors(G, split.x[hold_idx], delta[hold_idx], device=dev, precision=precision)
+                h.update(held_l1=err.mean().item(), held_zero=zero.mean().item())
+                if h['held_l1'] < best[0]: best = (h['held_l1'], ep + 1, {k: v.detach().clone() for k, v in G.state_dict().items()})
+            hist.append(h)
+            if patience and len(hold_idx) and plateaued([e['held_l1'] for e in hist], patience): break
+    if patience and best[2] is not None: G.load_state_dict(best[2])
+    held = [e['held_l1'] for e in hist if 'held_l1' in e]
     G.eval().cpu(); D.eval().cpu()
-    G.meta = dict(epochs=epochs, seed=seed, lr=lr, lam=lam, bs=bs, ngf=ngf, ndf=ndf, d_layers=d_layers, dropout=dropout, pairs_digest=ifa_res.digest,
-                  n_iter=ifa_res.n_iter, eps=ifa_res.eps, clamp=ifa_res.clamp, history=hist, train_seconds=round(time.time() - t0, 1))
+    G.meta = dict(epochs=epochs, seed=seed, lr=lr, lam=lam, bs=bs, ngf=ngf, ndf=ndf, d_layers=d_layers, dropout=dropout,
+                  pairs_digest=ifa_res.digest, n_iter=ifa_res.n_iter, eps=ifa_res.eps, clamp=ifa_res.clamp, history=hist,
+                  train_seconds=round(time.time() - t0, 1), precision=precision, device=str(dev), held_out=held_out,
+                  n_pairs=len(trn_idx), n_held=len(hold_idx), patience=patience, epochs_run=len(hist),
+                  best_epoch=best[1] if patience else len(hist),
+                  converged=plateaued(held, patience or 3) if held else None)
     return G, D, hist
 
 def load_generator(path) -> Pix2PixGenerator:

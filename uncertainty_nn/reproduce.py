@@ -8,19 +8,20 @@ Docs: https://uncertainty-nn.github.io/uncertainty_nn/reproduce.html.md"""
 from __future__ import annotations
 import json, os, time
 from pathlib import Path
-from .data import atomic_write
+import torch
+from .data import atomic_write, find_source, DataSourceError
+from .classifiers import default_precision
 from .report import write_report
 from .artifacts import (CHAPTERS, profile_chapters, PROFILES, EXECUTORS, UsageError, Store, find_nbs,
                                       declared_params, parse_overrides, make_plan, materialize, connect_ray)
 
 # %% auto #0
-__all__ = ['check_device', 'ChapterFailed', 'run_chapter', 'reproduce']
+__all__ = ['check_device', 'check_precision', 'check_data', 'ChapterFailed', 'run_chapter', 'reproduce']
 
 # %% ../nbs/10_reproduce.ipynb #7b7c72d2
 def check_device(device: str | None) -> str | None:
     "`device` if torch can use it on this machine (None: CUDA when present, else the CPU), else a one-line `UsageError`."
     if device is None: return None
-    import torch
     try: d = torch.device(device)
     except (RuntimeError, TypeError) as e: raise UsageError(f"--device {device!r} is not a device torch knows ({str(e).splitlines()[0][:120]}); use cpu, cuda, cuda:N or mps") from None
     if d.type == 'cuda' and not torch.cuda.is_available():
@@ -30,6 +31,16 @@ def check_device(device: str | None) -> str | None:
     if d.type == 'mps' and not torch.backends.mps.is_available(): raise UsageError(f"--device {device}: MPS is not available here; use --device cpu")
     if d.type not in ('cpu', 'cuda', 'mps'): raise UsageError(f"--device {device}: uncertainty_nn runs on cpu, cuda or mps, not {d.type}")
     return device
+
+def check_precision(device: str | None, precision: str | None) -> str:
+    "The run's precision (see `01_classifiers`): `precision` if this device runs it, else the device's default; else a `UsageError`."
+    try: return default_precision(device, precision)
+    except ValueError as e: raise UsageError(f"--precision {precision}: {e}") from None
+
+def check_data(data) -> None:
+    "A one-line `UsageError` when the CIFAR-10 source named (`data`, else `$UNCERTAINTY_NN_DATA`) is missing or holds no CIFAR-10."
+    try: find_source(data)             # nothing named and nothing found: chapter 00 downloads it, where the network allows
+    except (FileNotFoundError, DataSourceError) as e: raise UsageError(f"--data: {e}") from None
 
 # %% ../nbs/10_reproduce.ipynb #e00c2091
 def _ipc_kernel_manager():
@@ -77,23 +88,29 @@ def run_chapter(nb: Path, out_dir: Path, params: dict, log=print) -> Path:
 
 # %% ../nbs/10_reproduce.ipynb #c6f6ee72
 def reproduce(profile: str = 'tiny', out='runs/tiny', device=None, data=None, seeds=(0,), nbs=None, chapters=None, overrides=(),
-              executor='inprocess', address=None, gpus_per_task=None, cpus_per_task=1, log=print) -> dict:
+              executor='inprocess', address=None, gpus_per_task=None, cpus_per_task=None, precision=None, log=print) -> dict:
     "Plan `profile` for `seeds` with `--set` `overrides`, compute its artifacts with `executor`, run the chapters into `out`, write the report."
     chapters, seeds = profile_chapters(profile, chapters), tuple(seeds)
     if profile not in PROFILES: raise UsageError(f"unknown profile {profile!r}: choose one of {list(PROFILES)}")
     if executor not in EXECUTORS: raise UsageError(f"unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}")
+    if executor == 'ray' and device and ':' in str(device):
+        raise UsageError(f"--device {device} with --executor ray: each Ray task sees only the GPU Ray gives it, as cuda; "
+                         "pass --device cuda (or leave it out)")
     device, src = check_device(device), find_nbs(nbs)
+    precision = check_precision(device, precision)
+    check_data(data)
     ov = parse_overrides(overrides, chapters, src)
     started_ray = executor == 'ray' and not _ray_running()
     ray = connect_ray(address) if executor == 'ray' else None       # a missing cluster is reported before anything is written
     try:
         out, t0 = Path(out).resolve(), time.time()
-        plan = make_plan(profile, seeds, ov, data, src, chapters)
+        plan = make_plan(profile, seeds, ov, data, src, chapters, device, precision)
         store = Store(out/'store', device=device, quiet=True)
         runs = {s: (out if len(seeds) == 1 else out/f'seed_{s}') for s in seeds}
         out.mkdir(parents=True, exist_ok=True)
         atomic_write(out/'overrides.json', lambda f: f.write(json.dumps(list(overrides), indent=1).encode()))
-        log(f"[plan] profile {profile}, seeds {', '.join(map(str, seeds))}" + (f", --set {' '.join(overrides)}" if overrides else ''), flush=True)
+        log(f"[plan] profile {profile}, seeds {', '.join(map(str, seeds))}, precision {precision}"
+            + (f", --set {' '.join(overrides)}" if overrides else ''), flush=True)
         materialize(plan, store, executor, log=log, **(dict(gpus_per_task=gpus_per_task, cpus_per_task=cpus_per_task) if executor == 'ray' else {}))
     finally:
         if started_ray: ray.shutdown()
@@ -102,7 +119,7 @@ def reproduce(profile: str = 'tiny', out='runs/tiny', device=None, data=None, se
     try:
         for s, run, ch in todo:
             t1, said = time.time(), []
-            wide = dict(run=str(run), store_dir=str(store.root), device=device)
+            wide = dict(run=str(run), store_dir=str(store.root), device=device, precision=precision)
             run_chapter(src/f'{ch}.ipynb', run/'notebooks', {**plan.params[s][ch], **{k_: v for k_, v in wide.items() if v is not None}},
                         log=lambda *a, **k: said.append(a))
             bar.write(f"{ch} (seed {s}): {'skipped, done already' if said else f'{time.time() - t1:.0f} s'}"); bar.update()
