@@ -294,13 +294,15 @@ def log(self: Store) -> list[dict]:
 CHAPTERS = ['00_data', '01_classifiers', '02_attacks', '03_ifa', '04_pix2pix', '05_frequency', '06_theory', '07_frontier']
 # the chapters a profile runs unless `--chapters` says otherwise: smoke leaves the frontier out to keep its 10-minute budget on
 # two CPU cores (`--chapters 07_frontier` runs it at its smoke size afterwards, reusing the run's classifiers and generators)
-PROFILE_CHAPTERS = {'smoke': [c for c in CHAPTERS if c != '07_frontier']}
+PROFILE_CHAPTERS = {p: [c for c in CHAPTERS if c != '07_frontier'] for p in ('smoke', 'protocol')}
 
 def profile_chapters(profile: str, chapters=None) -> list:
     "The chapters a run of `profile` executes: `chapters` if given, else the profile's default (all of them unless `PROFILE_CHAPTERS` says otherwise)."
     return list(chapters or PROFILE_CHAPTERS.get(profile, CHAPTERS))
 
 _SMOKE = dict(size='small', n_train=5000, n_test=1000)
+_PROTOCOL = dict(size='cpu', n_train=5000, n_test=1000)
+_PROTOCOL_P2P = dict(n_ifa=1000, n_iter=200, p2p_epochs=60, p2p_held_out=0.1, p2p_patience=5, ngf=16, ndf=16)
 _PAPER = dict(size='paper', n_train=None, n_test=None)
 PROFILES = {
     'tiny': {},
@@ -314,6 +316,16 @@ PROFILES = {
         '06_theory':      dict(_SMOKE, arch='res', epochs=5, n_images=16, n_pixels=16),
         '07_frontier':    dict(_SMOKE, archs=['conv'], epoch_list=[1, 2, 5], n_ifa=200, n_iter=20, p2p_epochs=8, p2p_patience=3, ngf=16, ndf=16,
                                adv_epochs=5, adv_steps=2, methods=['pgd', 'trades'], betas=[6.0], pgd_steps=10, n_images=8, n_pixels=8),
+    },
+    'protocol': {
+        '01_classifiers': dict(_PROTOCOL, archs=['conv', 'res', 'googlenet'], epochs=50),
+        '02_attacks':     dict(_PROTOCOL, archs=['conv', 'res', 'googlenet'], epochs=50, pgd_steps=0),
+        '03_ifa':         dict(_PROTOCOL, archs=['conv', 'res'], epochs=5, n_ifa=1000, n_iter=200, record_at=[0, 2, 10, 50, 200]),
+        '04_pix2pix':     dict(_PROTOCOL, **_PROTOCOL_P2P, archs=['conv', 'res'], epoch_list=[1, 5, 50]),
+        '05_frequency':   dict(_PROTOCOL, archs=['conv', 'res', 'googlenet'], epoch_list=[1, 2, 3, 5, 10, 50], n_freq=1000),
+        '06_theory':      dict(_PROTOCOL, arch='res', epochs=50, n_images=16, n_pixels=16),
+        '07_frontier':    dict(_PROTOCOL, **_PROTOCOL_P2P, archs=['res'], epoch_list=[1, 5, 50], adv_epochs=10, adv_steps=3,
+                               methods=['pgd', 'trades'], betas=[6.0], pgd_steps=10, n_images=8, n_pixels=8),
     },
     'paper': {
         '01_classifiers': dict(_PAPER, archs=['conv', 'res', 'googlenet'], epochs=50),
@@ -434,8 +446,9 @@ def delta1_spec(arch, epochs, /, *, n_freq=None, eps=8/255, split='train', **p) 
 
 def generator_spec(arch, epochs, /, *, p2p_epochs=10, p2p_held_out=0.0, p2p_patience=None, ngf=64, ndf=64, d_layers=1,
                    g_dropout=0.0, seed=0, **p) -> GeneratorSpec:
-    "The Pix2Pix generator of the Pix2Pix chapter for `arch` at `epochs`."
-    return GeneratorSpec(ifa_spec(arch, epochs, seed=seed, **{k: v for k, v in p.items() if k not in ('record_at', 'ra_steps')}),
+    "The Pix2Pix generator of the Pix2Pix chapter for `arch` at `epochs`; its Δ_N records TA and RA at its start and end."
+    ends = [0, p.get('n_iter', 200)]                   # did IFA do its job on these pairs? (see 03_ifa)
+    return GeneratorSpec(ifa_spec(arch, epochs, seed=seed, **{k: v for k, v in p.items() if k != 'record_at'}, record_at=ends),
                          p2p_epochs, ngf=ngf, ndf=ndf, seed=seed, d_layers=d_layers, dropout=g_dropout, held_out=p2p_held_out,
                          patience=p2p_patience, precision=_precision(p))
 

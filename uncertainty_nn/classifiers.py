@@ -86,10 +86,10 @@ _GOOGLENET = [  # (n1, n3r, n3, n5r, n5, npool), 'M' = max-pool
     (256, 160, 320, 32, 128, 128), (384, 192, 384, 48, 128, 128)]
 
 class GoogLeNet(nn.Sequential):
-    "CIFAR GoogLeNet; `width` scales all channel counts."
-    def __init__(self, width=1.0, n_classes=10):
+    "CIFAR GoogLeNet; `width` scales all channel counts; `stem_pool` halves the resolution after the stem."
+    def __init__(self, width=1.0, n_classes=10, stem_pool=False):
         s = lambda c: max(4, round(c * width))
-        layers, ni = [conv_bn(3, s(192))], s(192)
+        layers, ni = [conv_bn(3, s(192))] + ([nn.MaxPool2d(3, 2, 1)] if stem_pool else []), s(192)
         for cfg in _GOOGLENET:
             if cfg == 'M': layers.append(nn.MaxPool2d(3, 2, 1)); continue
             layers.append(Inception(ni, *map(s, cfg))); ni = layers[-1].nf
@@ -98,9 +98,11 @@ class GoogLeNet(nn.Sequential):
 # %% ../nbs/01_classifiers.ipynb #f94c901f
 ARCHS = {'conv': ConvNet, 'res': ResNet, 'googlenet': GoogLeNet}
 SIZES = {
-    'conv':      {'tiny': dict(width=8), 'small': dict(width=32), 'paper': dict(width=64)},
-    'res':       {'tiny': dict(blocks=(1, 1, 1, 1), width=8), 'small': dict(blocks=(1, 1, 1, 1), width=16), 'paper': dict(blocks=(2, 2, 2, 2), width=64)},
-    'googlenet': {'tiny': dict(width=0.0625), 'small': dict(width=0.25), 'paper': dict(width=1.0)},
+    'conv':      {'tiny': dict(width=8), 'small': dict(width=32), 'cpu': dict(width=16), 'paper': dict(width=64)},
+    'res':       {'tiny': dict(blocks=(1, 1, 1, 1), width=8), 'small': dict(blocks=(1, 1, 1, 1), width=16),
+                  'cpu': dict(blocks=(1, 1, 1, 1), width=16), 'paper': dict(blocks=(2, 2, 2, 2), width=64)},
+    'googlenet': {'tiny': dict(width=0.0625), 'small': dict(width=0.25), 'cpu': dict(width=0.125, stem_pool=True),
+                  'paper': dict(width=1.0)},
 }
 
 def build_classifier(arch: str, size: str = 'small', **kwargs) -> nn.Sequential:
