@@ -3,11 +3,12 @@
     python benchmarks/bench.py attacks   # BIM at this project's defaults vs torchattacks' BIM: throughput, accuracies
     python benchmarks/bench.py ifa       # IFA throughput and Δ_N storage vs a plain float32 loop
     python benchmarks/bench.py data      # CIFAR-10 load: first (decode) vs second (cache)
-    python benchmarks/bench.py executors # each profile's plan per seed, then a profile's wall time in-process vs on Ray
-    python benchmarks/bench.py stages --size paper   # fp32 / channels-last / bf16 / both for every stage; projected profile
+    python benchmarks/bench.py executors # each profile's plan per seed, then a profile's wall time in-process vs Ray
+    python benchmarks/bench.py stages --size paper   # fp32 / channels-last / bf16 / both for every stage; projection
 
-Every timing is a median over `--reps` rounds after a warm-up call, the variants interleaved so that drift hits all alike;
-the baseline is float32 in the default (contiguous) layout, which is what torchattacks and a plain PyTorch loop run.
+Every timing is a median over `--reps` rounds after a warm-up call, the variants interleaved so that drift hits all
+alike; the baseline is float32 in the default (contiguous) layout, which is what torchattacks and a plain PyTorch loop
+run.
 Each command prints the machine first: CPU model, native bfloat16 (AVX512-BF16 or AMX), threads, GPU.
 Needs real CIFAR-10 ($UNCERTAINTY_NN_DATA) for meaningful accuracies (`stages` uses random images for throughput and
 skips the projection without it); torchattacks for `attacks` (`pip install --no-deps torchattacks==3.5.1`).
@@ -16,16 +17,20 @@ import argparse, statistics, sys, tempfile, time
 from pathlib import Path
 import torch
 
-VARIANTS = {'fp32': dict(precision='fp32', channels_last=False), 'channels-last': dict(precision='fp32', channels_last=True),
+VARIANTS = {'fp32': dict(precision='fp32', channels_last=False),
+            'channels-last': dict(precision='fp32', channels_last=True),
             'bf16': dict(precision='bf16', channels_last=False), 'both': dict(precision='bf16', channels_last=True)}
 
 def machine(dev) -> str:
-    from uncertainty_nn.classifiers import cpu_info
+    from uncertainty_nn.core import cpu_info
     c = cpu_info()
-    gpu = f", GPU {torch.cuda.get_device_name(dev)} (compute capability {'.'.join(map(str, torch.cuda.get_device_capability(dev)))})" \
-        if dev.type == 'cuda' else ''
-    return (f"machine: {c['model']}, native bfloat16: {'yes (' + ', '.join(c['bf16']) + ')' if c['native_bf16'] else 'no (emulated: slower than fp32)'}, "
-            f"{torch.get_num_threads()} threads, torch {torch.__version__}{gpu}")
+    gpu = ''
+    if dev.type == 'cuda':
+        cc = '.'.join(map(str, torch.cuda.get_device_capability(dev)))
+        gpu = f", GPU {torch.cuda.get_device_name(dev)} (compute capability {cc})"
+    bf16 = f"yes ({', '.join(c['bf16'])})" if c['native_bf16'] else 'no (emulated: slower than fp32)'
+    return (f"machine: {c['model']}, native bfloat16: {bf16}, {torch.get_num_threads()} threads, "
+            f"torch {torch.__version__}{gpu}")
 
 def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize(dev)
@@ -43,7 +48,8 @@ def timeit(*fns, reps=3, dev=torch.device('cpu')):
 def random_images(n, seed=0):
     from uncertainty_nn.data import Split
     g = torch.Generator().manual_seed(seed)
-    return Split(torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g), torch.randint(0, 10, (n,), generator=g))
+    return Split(torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g),
+                 torch.randint(0, 10, (n,), generator=g))
 
 def trained_model(arch, size, n_train, epochs, device):
     from uncertainty_nn.data import cifar_subsets
@@ -56,21 +62,25 @@ def bench_attacks(a):
     "BIM through `robust_accuracy`: this project's defaults on this device against torchattacks' BIM (contiguous fp32)."
     import torchattacks
     from uncertainty_nn.attacks import robust_accuracy
-    from uncertainty_nn.classifiers import default_precision
+    from uncertainty_nn.core import default_precision
     dev = torch.device(a.device); print(machine(dev))
     m, _, tst = trained_model(a.arch, a.size, a.n_train, a.epochs, dev)
     x, y = tst.x[:a.n], tst.y[:a.n]
     ta = torchattacks.BIM(m, eps=8/255, alpha=2/255, steps=a.steps)
     prec = default_precision(dev)
-    ours = lambda: robust_accuracy(m, (x, y), 'bim', bs=a.bs, device=dev, precision=prec, eps=8/255, alpha=2/255, steps=a.steps)
-    theirs = lambda: robust_accuracy(m, (x, y), lambda mm, xb, yb: ta(xb, yb), bs=a.bs, device=dev, precision='fp32', channels_last=False)
+    ours = lambda: robust_accuracy(m, (x, y), 'bim', bs=a.bs, device=dev, precision=prec, eps=8/255, alpha=2/255,
+                                   steps=a.steps)
+    theirs = lambda: robust_accuracy(m, (x, y), lambda mm, xb, yb: ta(xb, yb), bs=a.bs, device=dev, precision='fp32',
+                                     channels_last=False)
     t_ours, t_theirs = timeit(ours, theirs, reps=a.reps, dev=dev)
     r_ours, r_theirs = ours(), theirs()
     print(f"BIM ({a.steps} steps, eps 8/255, alpha 2/255) on {a.arch}-{a.size}, {len(y)} images, batch {a.bs}, {dev}")
-    print(f"  uncertainty_nn ({prec}, channels-last) {len(y)/t_ours:8.1f} img/s   clean {r_ours['clean']:.2%}  robust {r_ours['robust']:.2%}")
-    print(f"  torchattacks   (fp32, contiguous)    {len(y)/t_theirs:8.1f} img/s   clean {r_theirs['clean']:.2%}  robust {r_theirs['robust']:.2%}")
-    print(f"  throughput ratio (ours / torchattacks): {t_theirs/t_ours:.2f}x   clean {100*(r_ours['clean']-r_theirs['clean']):+.2f} points, "
-          f"robust {100*(r_ours['robust']-r_theirs['robust']):+.2f} points")
+    acc = lambda r: f"clean {r['clean']:.2%}  robust {r['robust']:.2%}"
+    print(f"  uncertainty_nn ({prec}, channels-last) {len(y)/t_ours:8.1f} img/s   {acc(r_ours)}")
+    print(f"  torchattacks   (fp32, contiguous)    {len(y)/t_theirs:8.1f} img/s   {acc(r_theirs)}")
+    pts = lambda k: f"{100 * (r_ours[k] - r_theirs[k]):+.2f} points"
+    print(f"  throughput ratio (ours / torchattacks): {t_theirs/t_ours:.2f}x   clean {pts('clean')}, "
+          f"robust {pts('robust')}")
 
 def bench_ifa(a):
     "IFA's exact integer form against the obvious float32 loop."
@@ -96,12 +106,15 @@ def bench_ifa(a):
     res, ref = ours(), plain()
     n_it = len(y) * a.iters
     print(f"IFA, {len(y)} images x {a.iters} iterations on {a.arch}-{a.size}, batch {a.bs}, {dev}, fp32")
-    print(f"  uncertainty_nn  {n_it/t_ours:9.1f} image-iterations/s   Δ_N storage {res.steps.element_size() * res.steps.numel()/2**20:7.2f} MiB ({res.steps.dtype})")
-    print(f"  plain float32   {n_it/t_plain:9.1f} image-iterations/s   Δ_N storage {ref.element_size() * ref.numel()/2**20:7.2f} MiB (torch.float32)")
+    mib = lambda t: t.element_size() * t.numel() / 2**20
+    print(f"  uncertainty_nn  {n_it/t_ours:9.1f} image-iterations/s   "
+          f"Δ_N storage {mib(res.steps):7.2f} MiB ({res.steps.dtype})")
+    print(f"  plain float32   {n_it/t_plain:9.1f} image-iterations/s   Δ_N storage {mib(ref):7.2f} MiB (float32)")
     differ = (res.delta - ref).abs() > 1e-4
-    print(f"  throughput ratio {t_plain/t_ours:.3f}x   storage ratio {ref.element_size()/res.steps.element_size():.1f}x smaller")
-    print(f"  pixels whose Δ_N differs: {differ.float().mean().item():.2%} (the float loop accumulates rounding error in X_n, "
-          f"which flips the sign of near-zero gradients; the integer form is exact)")
+    smaller = ref.element_size() / res.steps.element_size()
+    print(f"  throughput ratio {t_plain/t_ours:.3f}x   storage ratio {smaller:.1f}x smaller")
+    print(f"  pixels whose Δ_N differs: {differ.float().mean().item():.2%} (the float loop accumulates rounding "
+          f"error in X_n, which flips the sign of near-zero gradients; the integer form is exact)")
 
 def bench_data(a):
     from uncertainty_nn.data import load_cifar10
@@ -109,18 +122,21 @@ def bench_data(a):
     with tempfile.TemporaryDirectory() as d:
         t = time.perf_counter(); load_cifar10(cache_dir=d); first = time.perf_counter() - t
         t = time.perf_counter(); load_cifar10(cache_dir=d); second = time.perf_counter() - t
-    print(f"CIFAR-10 load: first (decode + cache) {first:.1f} s, second (cache) {second:.2f} s, ratio {first/second:.0f}x")
+    print(f"CIFAR-10 load: first (decode + cache) {first:.1f} s, second (cache) {second:.2f} s, "
+          f"ratio {first/second:.0f}x")
 
 def bench_executors(a):
-    "The work a plan holds per seed, then one profile run end to end by each executor (at its defaults) into fresh run directories."
+    "The work a plan holds per seed, then one profile run end to end by each executor (at its defaults), afresh."
     import os, shutil
-    from uncertainty_nn.artifacts import make_plan, plan_rows, Store
+    from uncertainty_nn.plan import make_plan, plan_rows
+    from uncertainty_nn.store import Store
     from uncertainty_nn.reproduce import reproduce
     print(machine(torch.device('cpu')))
     for prof in ('tiny', 'smoke', 'paper'):
         plan = make_plan(prof, seeds=(0,))
         rows = plan_rows(plan, Store(tempfile.mkdtemp()))
-        print(f"plan of `{prof}` per seed: " + '; '.join(f"{r['count']} {r['kind']} ({r['work']:,} image-steps)" for r in rows))
+        kinds = '; '.join(f"{r['count']} {r['kind']} ({r['work']:,} image-steps)" for r in rows)
+        print(f"plan of `{prof}` per seed: {kinds}")
     import ray
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, configure_logging=False)
     times, metrics = {}, {}
@@ -137,71 +153,85 @@ def bench_executors(a):
 
 def _stage_rows(a, dev):
     "{stage: {variant: (seconds, images or image-steps, outcome)}}: every stage timed in every variant, side by side."
-    from uncertainty_nn.classifiers import train_classifier, build_classifier
+    from uncertainty_nn.classifiers import train_classifier
+    from uncertainty_nn.networks import build_classifier
     from uncertainty_nn.attacks import robust_accuracy
     from uncertainty_nn.ifa import ifa, IFAResult
     from uncertainty_nn.pix2pix import train_pix2pix
-    from uncertainty_nn.data import tensor_digest
+    from uncertainty_nn.core import tensor_digest
     rows, trn, val, x = {}, random_images(a.n_stage), random_images(256, 1), random_images(a.n_stage, 2)
-    res = IFAResult(torch.randint(-20, 21, x.x.shape, dtype=torch.int16, generator=torch.Generator().manual_seed(3)), 8/255, 8/255, 20,
-                    False, tensor_digest(x.x, x.y))
+    steps = torch.randint(-20, 21, x.x.shape, dtype=torch.int16, generator=torch.Generator().manual_seed(3))
+    res = IFAResult(steps, 8/255, 8/255, 20, False, tensor_digest(x.x, x.y))
     for arch in a.archs:
-        fns = {v: (lambda kw=kw: train_classifier(arch, trn, val, 1, size=a.size, device=dev, quiet=True, **kw)) for v, kw in VARIANTS.items()}
-        rows[f'train {arch}'] = dict(zip(VARIANTS, zip(timeit(*fns.values(), reps=a.reps, dev=dev), [len(trn)] * 4, [None] * 4)))
+        fns = {v: (lambda kw=kw: train_classifier(arch, trn, val, 1, size=a.size, device=dev, quiet=True, **kw))
+               for v, kw in VARIANTS.items()}
+        secs = timeit(*fns.values(), reps=a.reps, dev=dev)
+        rows[f'train {arch}'] = {v: (t, len(trn), None) for v, t in zip(VARIANTS, secs)}
     for arch in [r for r in a.archs if r != 'googlenet'] or a.archs[:1]:
         m = build_classifier(arch, a.size).eval()
-        bim = {v: (lambda kw=kw: robust_accuracy(m, x, 'bim', bs=a.bs, device=dev, steps=4, **kw)) for v, kw in VARIANTS.items()}
+        bim = {v: (lambda kw=kw: robust_accuracy(m, x, 'bim', bs=a.bs, device=dev, steps=4, **kw))
+               for v, kw in VARIANTS.items()}
         secs = timeit(*bim.values(), reps=a.reps, dev=dev)
-        rows[f'BIM-4 {arch}'] = {v: (t, len(x) * 6, bim[v]()) for v, t in zip(VARIANTS, secs)}       # clean, 4 steps, adversarial pass
-        it = {v: (lambda kw=kw: ifa(m, x, n_iter=a.iters, bs=a.bs, device=dev, quiet=True, **kw)) for v, kw in VARIANTS.items()}
+        # clean, 4 steps, adversarial pass
+        rows[f'BIM-4 {arch}'] = {v: (t, len(x) * 6, bim[v]()) for v, t in zip(VARIANTS, secs)}
+        it = {v: (lambda kw=kw: ifa(m, x, n_iter=a.iters, bs=a.bs, device=dev, quiet=True, **kw))
+              for v, kw in VARIANTS.items()}
         secs = timeit(*it.values(), reps=a.reps, dev=dev)
         rows[f'IFA {arch}'] = {v: (t, len(x) * a.iters, it[v]()) for v, t in zip(VARIANTS, secs)}
-    p2p = {v: (lambda kw=kw: train_pix2pix(x, res, epochs=1, ngf=a.ngf, ndf=a.ngf, device=dev, quiet=True, precision=kw['precision']))
-           for v, kw in VARIANTS.items() if not kw['channels_last']}                             # Pix2Pix has no layout option
+    p2p = {v: (lambda kw=kw: train_pix2pix(x, res, epochs=1, ngf=a.ngf, ndf=a.ngf, device=dev, quiet=True,
+                                           precision=kw['precision']))
+           for v, kw in VARIANTS.items() if not kw['channels_last']}                  # Pix2Pix has no layout option
     rows['Pix2Pix'] = {v: (t, len(x), None) for v, t in zip(p2p, timeit(*p2p.values(), reps=a.reps, dev=dev))}
     return rows
 
 def _difference(base, out) -> str:
     "How a variant's outcome differs from the fp32 baseline's: accuracy points for BIM, Δ_N counts for IFA."
     if out is None or base is None: return ''
-    if isinstance(out, dict): return f"clean {100 * (out['clean'] - base['clean']):+.2f} / robust {100 * (out['robust'] - base['robust']):+.2f} pts"
+    pts = lambda k: f"{100 * (out[k] - base[k]):+.2f}"
+    if isinstance(out, dict): return f"clean {pts('clean')} / robust {pts('robust')} pts"
     return f"Δ_N counts differing {(out.steps != base.steps).float().mean().item():.1%}"
 
 def bench_stages(a):
-    """Every stage (training each family, BIM-4, IFA, Pix2Pix) in every variant (fp32, channels-last, bf16, both), side by
-    side, with ratios against contiguous fp32 and the outcome's difference; then the `paper` profile's projected time for
-    one seed at the rates of the device's defaults. Random images: throughput does not depend on their content."""
-    from uncertainty_nn.classifiers import default_precision
+    """Every stage (training each family, BIM-4, IFA, Pix2Pix) in every variant (fp32, channels-last, bf16, both),
+    side by side, with ratios against contiguous fp32 and the outcome's difference; then the `paper` profile's projected
+    time for one seed at the rates of the device's defaults. Random images: throughput does not depend on content."""
+    from uncertainty_nn.core import default_precision
     dev = torch.device(a.device)
-    print(machine(dev)); print(f"stages at size `{a.size}`, {a.n_stage} images a stage, {a.reps} rounds after a warm-up")
+    print(machine(dev))
+    print(f"stages at size `{a.size}`, {a.n_stage} images a stage, {a.reps} rounds after a warm-up")
     rows = _stage_rows(a, dev)
     print(f"{'stage':<16}" + ''.join(f"{v:>22}" for v in VARIANTS) + "   (img/s, ratio to fp32; difference to fp32)")
     for stage, r in rows.items():
         t32 = r['fp32'][0]
-        cells = ''.join(f"{r[v][1] / r[v][0]:>10.1f} ({t32 / r[v][0]:4.2f}x)  " if v in r else f"{'-':>22}" for v in VARIANTS)
-        diffs = '; '.join(f"{v}: {d}" for v in VARIANTS if v in r and v != 'fp32' and (d := _difference(r['fp32'][2], r[v][2])))
+        cells = ''.join(f"{r[v][1] / r[v][0]:>10.1f} ({t32 / r[v][0]:4.2f}x)  " if v in r else f"{'-':>22}"
+                        for v in VARIANTS)
+        diffs = '; '.join(f"{v}: {d}" for v in VARIANTS
+                          if v in r and v != 'fp32' and (d := _difference(r['fp32'][2], r[v][2])))
         print(f"{stage:<16}{cells} {diffs}")
     prec = default_precision(dev)
-    default = lambda stage, cl: rows[stage]['both' if prec == 'bf16' and cl else 'bf16' if prec == 'bf16' else 'channels-last' if cl else 'fp32']
+    variant = lambda cl: ('both' if cl else 'bf16') if prec == 'bf16' else ('channels-last' if cl else 'fp32')
+    default = lambda stage, cl: rows[stage][variant(cl)]
     rate = {s: default(s, not s.startswith(('IFA', 'Pix2Pix'))) for s in rows}
     rate = {s: n / t for s, (t, n, _) in rate.items()}
     _project(rate, prec)
 
 def _project(rate, prec):
     "The `paper` profile's artifacts for one seed at these rates: each kind at its own stage's rate."
-    from uncertainty_nn.artifacts import make_plan
+    from uncertainty_nn.plan import make_plan
     try: plan = make_plan('paper', seeds=(0,), precision=prec)
     except (FileNotFoundError, ValueError) as e:
-        print(f"projection of `paper` skipped: its plan needs CIFAR-10 to key its artifacts ({str(e).splitlines()[0][:120]})"); return
+        print("projection of `paper` skipped: its plan needs CIFAR-10 to key its artifacts "
+              f"({str(e).splitlines()[0][:120]})"); return
     secs, missing = {}, set()
     for art in plan:
-        stage = (f'train {art.arch}' if art.kind in ('classifier', 'robust') else f'IFA {art.classifier.arch}' if art.kind == 'ifa'
-                 else 'Pix2Pix')
+        if art.kind in ('classifier', 'robust'): stage = f'train {art.arch}'
+        else: stage = f'IFA {art.classifier.arch}' if art.kind == 'ifa' else 'Pix2Pix'
         if stage not in rate: missing.add(stage); continue
-        secs[art.kind] = secs.get(art.kind, 0) + art.work() / rate[stage]      # robust: work() counts its attack's passes
-    print(f"projected `paper` artifacts for one seed at the {prec} defaults: " + ', '.join(f"{k} {v / 60:.1f} min" for k, v in secs.items())
-          + f"; total {sum(secs.values()) / 60:.1f} min" + (f" (no rate for {', '.join(sorted(missing))}: time them with --archs)" if missing else '')
-          + "; the chapters' evaluations come on top")
+        secs[art.kind] = secs.get(art.kind, 0) + art.work() / rate[stage]    # robust: work() counts the attack's
+    kinds = ', '.join(f"{k} {v / 60:.1f} min" for k, v in secs.items())
+    gaps = f" (no rate for {', '.join(sorted(missing))}: time them with --archs)" if missing else ''
+    print(f"projected `paper` artifacts for one seed at the {prec} defaults: {kinds}; total "
+          f"{sum(secs.values()) / 60:.1f} min{gaps}; the chapters' evaluations come on top")
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -217,4 +247,6 @@ if __name__ == '__main__':
     p.add_argument('--reps', type=int, default=3)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     a = p.parse_args()
-    {'attacks': bench_attacks, 'ifa': bench_ifa, 'data': bench_data, 'executors': bench_executors, 'stages': bench_stages}[a.what](a)
+    benches = {'attacks': bench_attacks, 'ifa': bench_ifa, 'data': bench_data, 'executors': bench_executors,
+               'stages': bench_stages}
+    benches[a.what](a)

@@ -1,26 +1,17 @@
 "Attacks against independent expectations: closed forms, invariants, and torchattacks as a reference."
 import pytest, torch, torch.nn as nn, torch.nn.functional as F
 from uncertainty_nn.attacks import fgsm, bim, pgd, robust_accuracy, input_grad, eval_mode, ATTACKS
-from uncertainty_nn.classifiers import build_classifier
+from uncertainty_nn.networks import build_classifier
 
 def small_cnn(seed=0):
     torch.manual_seed(seed)
     return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10))
+                         nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                         nn.Linear(8, 10))
 
 def batch(n=32, seed=0, hw=16):
     g = torch.Generator().manual_seed(seed)
     return torch.rand(n, 3, hw, hw, generator=g), torch.randint(0, 10, (n,), generator=g)
-
-def test_fgsm_linear_closed_form():
-    torch.manual_seed(1)
-    lin = nn.Sequential(nn.Flatten(), nn.Linear(48, 4))
-    x, y = torch.rand(6, 3, 4, 4), torch.tensor([0, 1, 2, 3, 0, 1])
-    W, b = lin[1].weight.detach(), lin[1].bias.detach()
-    p = torch.softmax(x.flatten(1) @ W.T + b, 1)
-    grad = ((p - F.one_hot(y, 4)) @ W).view_as(x)                  # d CE / dx for logits Wx + b
-    assert torch.allclose(input_grad(lin, x, y), grad, atol=1e-6)
-    assert torch.equal(fgsm(lin, x, y, eps=0.05), (x + 0.05 * grad.sign()).clamp(0, 1))
 
 @pytest.mark.parametrize('seed', range(5))
 @pytest.mark.parametrize('name', ['fgsm', 'bim', 'pgd'])
@@ -36,6 +27,36 @@ def test_bim_moves_in_multiples_of_alpha():
     x = 8/255 + (1 - 16/255) * x                                   # away from 0 and 1: only the eps-ball clips
     d = (bim(m, x, y, eps=8/255, steps=4) - x) * 255 / 2           # alpha = eps/4 = 2/255
     assert torch.allclose(d, d.round(), atol=1e-3) and abs(d.abs().max().item() - 4) < 1e-3
+
+def reference_bim(m, x, y, eps, alpha, steps):
+    "BIM written out as Kurakin et al. define it: a signed step of `alpha`, clipped to the ε-ball around the clean x."
+    xa = x.clone()
+    for _ in range(steps):
+        xa.requires_grad_(True)
+        g, = torch.autograd.grad(F.cross_entropy(m(xa), y), xa)     # the mean loss: the same signs as the sum
+        xa = xa.detach() + alpha * g.sign()
+        xa = torch.min(torch.max(xa, x - eps), x + eps).clamp(0, 1)
+    return xa
+
+@pytest.mark.parametrize('alpha', [None, 4/255, 8/255])
+def test_bim_follows_its_definition(alpha):
+    "The default step is ε/steps; steps that could leave the ball are projected around X₀ (not the last X)."
+    m, (x, y) = small_cnn().eval(), batch()
+    want = reference_bim(m, x, y, 8/255, 2/255 if alpha is None else alpha, 4)
+    assert torch.equal(bim(m, x, y, eps=8/255, steps=4, alpha=alpha), want)
+
+class Brightness(nn.Module):
+    "Class 0 for a bright image (mean above 1/2), class 1 for a dark one."
+    def forward(self, x): m = x.mean((1, 2, 3)) - 0.5; return torch.stack([m, -m], 1)
+
+def invert(model, x, y): return 1 - x            # an "attack" that turns every prediction around
+
+def test_robust_means_right_before_and_after():
+    "An image the attack turns from wrong to right is not robust: it was wrong to begin with."
+    x = torch.cat([torch.full((3, 3, 4, 4), 0.8), torch.full((3, 3, 4, 4), 0.2)]); y = torch.tensor([0, 1, 1, 1, 0, 0])
+    r = robust_accuracy(Brightness(), (x, y), invert, per_image=True)
+    assert r['clean_ok'].tolist() == [True, False, False, True, False, False] and r['clean'] == 2 / 6
+    assert r['robust_ok'].tolist() == [False] * 6 and r['robust'] == 0        # four images wrong → right: none robust
 
 def test_attacks_raise_loss_and_restore_mode():
     m, (x, y) = small_cnn(), batch()
@@ -64,19 +85,23 @@ def test_bad_arguments():
     m, (x, y) = small_cnn(), batch(4)
     for call, word in [(lambda: fgsm(m, x, y, eps=-0.1), 'eps'), (lambda: fgsm(m, x, y, eps=1.5), 'eps'),
                        (lambda: bim(m, x, y, steps=0), 'steps'), (lambda: pgd(m, x, y, alpha=-1.0), 'alpha'),
-                       (lambda: bim(m, x * 255, y), '[0, 1]'), (lambda: fgsm(m, (x * 255).to(torch.uint8), y), 'float')]:
+                       (lambda: bim(m, x * 255, y), '[0, 1]'),
+                       (lambda: fgsm(m, (x * 255).to(torch.uint8), y), 'float')]:
         with pytest.raises(ValueError, match=word.replace('[', r'\[').replace(']', r'\]')): call()
 
 def test_pgd_generator_repeatable():
     m, (x, y) = small_cnn(), batch()
-    a = pgd(m, x, y, generator=torch.Generator().manual_seed(3)); b = pgd(m, x, y, generator=torch.Generator().manual_seed(3))
+    a = pgd(m, x, y, generator=torch.Generator().manual_seed(3))
+    b = pgd(m, x, y, generator=torch.Generator().manual_seed(3))
     assert torch.equal(a, b)
 
 def test_channels_last_matches():
     m, (x, y) = build_classifier('conv', 'tiny'), batch(16, hw=32)
     r32 = robust_accuracy(m, (x, y), 'bim', channels_last=False)
-    assert robust_accuracy(m, (x, y), 'bim') == r32                               # the default, channels-last: a layout, the same accuracies
-    assert next(m.parameters()).is_contiguous()                                    # layout restored (tests/test_devices.py: every function)
+    # the default, channels-last: a layout, the same accuracies
+    assert robust_accuracy(m, (x, y), 'bim') == r32
+    # layout restored (tests/test_devices.py: every function)
+    assert next(m.parameters()).is_contiguous()
 
 # --- parity with torchattacks (a reference implementation), exact at these sizes
 @pytest.mark.parametrize('seed', range(3))
@@ -85,6 +110,7 @@ def test_parity_with_torchattacks(seed):
     m, (x, y) = small_cnn(seed), batch(seed=seed)
     m.eval()
     assert torch.allclose(fgsm(m, x, y, eps=8/255), ta.FGSM(m, eps=8/255)(x, y), atol=1e-6)
-    assert torch.allclose(bim(m, x, y, eps=8/255, alpha=2/255, steps=4), ta.BIM(m, eps=8/255, alpha=2/255, steps=4)(x, y), atol=1e-6)
+    assert torch.allclose(bim(m, x, y, eps=8/255, alpha=2/255, steps=4),
+                          ta.BIM(m, eps=8/255, alpha=2/255, steps=4)(x, y), atol=1e-6)
     assert torch.allclose(pgd(m, x, y, eps=8/255, alpha=2/255, steps=7, random_start=False),
                           ta.PGD(m, eps=8/255, alpha=2/255, steps=7, random_start=False)(x, y), atol=1e-6)

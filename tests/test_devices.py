@@ -6,12 +6,14 @@ fails, so a function that moves the caller's model and does not give it back, on
 import inspect, pytest, torch, torch.nn as nn
 import uncertainty_nn
 from uncertainty_nn.data import Split
-from uncertainty_nn.classifiers import build_classifier, predict, evaluate, borrowed
+from uncertainty_nn.core import borrowed
+from uncertainty_nn.networks import build_classifier, predict, evaluate
 from uncertainty_nn.attacks import fgsm, bim, pgd, robust_accuracy, input_grad, signed_step, eval_mode
 from uncertainty_nn.ifa import ifa, model_digest
-from uncertainty_nn.pix2pix import Pix2PixGenerator, pair_errors, TCL, receptive_field
+from uncertainty_nn.pix2pix import Pix2PixGenerator, pair_errors, receptive_field
+from uncertainty_nn.tcl import TCL
 from uncertainty_nn.theory import loss_line
-from uncertainty_nn.frontier import sigma_summary, trades_adversary, trades_loss
+from uncertainty_nn.frontier import sigma_summary, trades_adversary
 
 g = torch.Generator().manual_seed(0)
 X8 = torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8, generator=g)
@@ -33,7 +35,6 @@ CALLS = {
     'model_digest': (lambda m: model_digest(m), False),
     'loss_line': (lambda m: loss_line(m, X[0], 3, (0, 4, 4), torch.linspace(0, 1, 5)), False),
     'trades_adversary': (lambda m: trades_adversary(m, X, steps=2), False),
-    'trades_loss': (lambda m: trades_loss(m, X, X, Y, beta=1.0), False),
     'receptive_field': (lambda m: receptive_field(m), False),
     'eval_mode': (lambda m: _within(eval_mode(m)), False),
     'borrowed': (lambda m, **kw: _within(borrowed(m, **kw)), True),

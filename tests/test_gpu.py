@@ -46,7 +46,8 @@ def test_first_step_signs_agree(trained, device, precision):
     m, d = trained
     x, y = d.x[:256].float() / 255, d.y[:256]
     with eval_mode(m): ref = input_grad(m, x, y).sign()
-    r = ifa(m, d.x[:256], d.y[:256], n_iter=1, device=device, precision=precision, quiet=True)   # Δ₁ = −ε·sign(∇J)
+    # Δ₁ = −ε·sign(∇J)
+    r = ifa(m, d.x[:256], d.y[:256], n_iter=1, device=device, precision=precision, quiet=True)
     assert (r.steps.float() == -ref).float().mean() > SIGNS[precision]
     assert next(m.parameters()).device.type == 'cpu'                     # the caller's model is where it was
 
@@ -55,7 +56,8 @@ def test_accuracies_agree(trained, reference, device, precision):
     m, d = trained
     r = robust_accuracy(m, d, 'bim', device=device, precision=precision)            # channels-last, the default
     tol_clean, tol_robust = ACC[precision]
-    assert abs(r['clean'] - reference['clean']) <= tol_clean and abs(r['robust'] - reference['robust']) <= tol_robust, (r, reference)
+    assert abs(r['clean'] - reference['clean']) <= tol_clean, (r, reference)
+    assert abs(r['robust'] - reference['robust']) <= tol_robust, (r, reference)
 
 @pytest.mark.parametrize('device,precision', CASES)
 def test_ifa_record_agrees(trained, device, precision):
@@ -72,7 +74,8 @@ def test_ifa_record_agrees(trained, device, precision):
 @pytest.mark.skipif(not CUDA, reason='needs a CUDA GPU: torch.cuda.is_available() is False here')
 def test_training_on_the_gpu():
     "Training on CUDA with the device's defaults: data on the GPU, channels-last, bf16 where the GPU has it."
-    m = train_classifier('res', learnable(1024), learnable(256, seed=1), epochs=2, size='tiny', lr=1e-2, device='cuda', quiet=True)
+    m = train_classifier('res', learnable(1024), learnable(256, seed=1), epochs=2, size='tiny', lr=1e-2, device='cuda',
+                         quiet=True)
     assert m.meta['device'].startswith('cuda') and m.meta['channels_last']
     assert m.meta['test_accuracy'] > 0.5                                       # chance is 0.1
     assert next(m.parameters()).device.type == 'cpu' and next(m.parameters()).is_contiguous()

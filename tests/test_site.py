@@ -1,76 +1,169 @@
-"""The docs site of a tiny run, opened in headless Chromium (Debian's `chromium`; skipped with the reason where it is
-missing; CI installs it), and the README against what the index notebook generates."""
+"""The docs site of the shared tiny run, opened in headless Chromium (Debian's `chromium`; skipped with the reason where
+it is missing; CI installs it): what a reader sees, formulas included; and the README against what the index
+notebook generates, every link in it resolving."""
 import re, shutil, pytest
 from pathlib import Path
 from conftest import ROOT
 
 CHROMIUM = next((p for p in map(shutil.which, ('chromium', 'chromium-browser', 'google-chrome')) if p), None)
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not found: install Debian's chromium package "
+                                                             "(apt-get install chromium); CI does")
 
 @pytest.fixture(scope='module')
-def site(run_path, tmp_path_factory):
-    "The site of the tiny run the notebook tests left in `run_path` (10_reproduce runs it), or of one made here when run alone."
+def site(tiny_run, tmp_path_factory):
+    "The site of the shared tiny run (conftest.py): its executed chapters, and the notebooks that are not chapters."
     from uncertainty_nn.docs import build_docs
-    from uncertainty_nn.reproduce import reproduce
-    if not (run_path/'metrics.json').exists(): reproduce('tiny', run_path, log=lambda *a, **k: None)
-    return build_docs(tmp_path_factory.mktemp('docs')/'site', run=run_path)
+    return build_docs(tmp_path_factory.mktemp('docs')/'site', run=tiny_run)
+
+@pytest.fixture(scope='module')
+def browser():
+    sync_playwright = pytest.importorskip('playwright.sync_api',
+                                          reason='playwright missing: pip install -e ".[dev]"').sync_playwright
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox'])
+        yield b
+        b.close()
 
 CHECK = """() => {
   const main = document.querySelector('main');
   const prose = main.cloneNode(true); prose.querySelectorAll('code, pre').forEach(e => e.remove());
   const h = main.querySelector('h1'), code = main.querySelector('.code_cell .input, pre');
-  return {images: [...document.images].map(i => [(i.getAttribute('src') || '').slice(0, 30), i.complete && i.naturalWidth > 0]),
-          links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href')).filter(u => !/^(https?:|mailto:|#)/.test(u)),
+  return {images: [...document.images].map(i => [(i.getAttribute('src') || '').slice(0, 30),
+                                                i.complete && i.naturalWidth > 0]),
+          links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))
+                   .filter(u => !/^(https?:|mailto:|#)/.test(u)),
           prose: prose.innerText, maths: document.querySelectorAll('math').length,
           headingFirst: !!h && (!code || !!(h.compareDocumentPosition(code) & Node.DOCUMENT_POSITION_FOLLOWING)),
           title: h ? h.innerText : ''};
 }"""
 TEX = re.compile(r'\$\$|\$[^$\n]{1,120}\$|\\(frac|sigma|hat|mathrm|lvert|partial|epsilon|Delta)\b')
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium not found: install Debian's chromium package (apt-get install chromium); CI does")
-def test_site_in_chromium(site):
-    sync_playwright = pytest.importorskip('playwright.sync_api', reason='playwright missing: pip install -e ".[dev]"').sync_playwright
+@needs_chromium
+def test_every_page_loads_clean(site, browser):
+    "Every page: no console error, images load, links resolve, no raw TeX in the prose, the title before any code."
     pages = sorted(site.glob('*.html'))
     names = {p.stem for p in pages}
-    assert {'index', '00_data', '02_attacks', '05_frequency', '07_frontier', '08_evidence', '13_cli'} <= names, names
+    assert {'index', '01_data', '06_attacks', '10_frequency', '12_frontier', '03_evidence', '19_cli'} <= names, names
     problems, maths = [], 0
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox'])
-        page = browser.new_page(viewport={'width': 1280, 'height': 900})
-        errors = []
-        page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
-        page.on('pageerror', lambda e: errors.append(str(e)))
-        for f in pages:
-            errors.clear()
-            assert page.goto(f.as_uri(), wait_until='load').ok, f.name
-            info = page.evaluate(CHECK)
-            problems += [f"{f.name}: console error {e!r}" for e in errors]
-            problems += [f"{f.name}: image {src!r} did not load" for src, ok in info['images'] if not ok]
-            problems += [f"{f.name}: link {u!r} does not resolve" for u in info['links'] if not (site/u.split('#')[0]).exists()]
-            problems += [f"{f.name}: raw TeX {m.group(0)!r} in the text" for m in TEX.finditer(info['prose'])]
-            if not info['headingFirst']: problems.append(f"{f.name}: a code cell comes before the title")
-            maths += info['maths']
-        shots = site.parent/'screenshots'; shots.mkdir(exist_ok=True)
-        for n in ('index', '02_attacks'):
-            page.goto((site/f'{n}.html').as_uri(), wait_until='load'); page.screenshot(path=str(shots/f'{n}.png'))
-        browser.close()
+    page = browser.new_page(viewport={'width': 1280, 'height': 900})
+    errors = []
+    page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
+    page.on('pageerror', lambda e: errors.append(str(e)))
+    for f in pages:
+        errors.clear()
+        assert page.goto(f.as_uri(), wait_until='load').ok, f.name
+        info = page.evaluate(CHECK)
+        problems += [f"{f.name}: console error {e!r}" for e in errors]
+        problems += [f"{f.name}: image {src!r} did not load" for src, ok in info['images'] if not ok]
+        problems += [f"{f.name}: link {u!r} does not resolve" for u in info['links']
+                     if not (site/u.split('#')[0]).exists()]
+        problems += [f"{f.name}: raw TeX {m.group(0)!r} in the text" for m in TEX.finditer(info['prose'])]
+        if not info['headingFirst']: problems.append(f"{f.name}: a code cell comes before the title")
+        maths += info['maths']
+    page.close()
     assert not problems, '\n'.join(problems)
     assert maths > 20                                       # the math is there, as MathML
-    assert all((site.parent/'screenshots'/f'{n}.png').stat().st_size > 10_000 for n in ('index', '02_attacks'))
+
+# What a reader sees of a formula: each subscript and superscript's box beside its base's, each fraction's height,
+# in units of the paragraph's line height (a fraction stacks two lines: taller than one line of text).
+GEOMETRY = """(needle) => {
+  const line = parseFloat(getComputedStyle(document.querySelector('main p')).lineHeight);
+  const m = [...document.querySelectorAll('math')].find(e => e.textContent.includes(needle));
+  if (!m) return null;
+  const box = e => e.getBoundingClientRect();
+  const scripts = sel => [...m.querySelectorAll(sel)].map(s => s.children.length < 2 ? null :
+      {base: box(s.children[0]).bottom, script: box(s.children[1]).bottom, top: box(s.children[1]).top,
+       baseTop: box(s.children[0]).top, h: box(s.children[1]).height});
+  return {line, height: box(m).height / line, subs: scripts('msub'), sups: scripts('msup'),
+          fracs: [...m.querySelectorAll('mfrac')].map(f => box(f).height / line), text: m.textContent.slice(0, 60)};
+}"""
+FORMULAS = {   # page: (a piece of the formula's text, what must be there)
+    '07_ifa': ('ΔN=XN−X0', 'subs'),                      # Eqs. 1–2: X_{n+1}, X_n, Δ_N, X_N, X_0
+    '11_theory': ('∂J∂xi', 'fracs'),                      # p̂_i J = ∂J/∂x_i: a fraction
+}
+
+@needs_chromium
+@pytest.mark.parametrize('name', FORMULAS)
+def test_formulas_render_as_formulas(site, browser, name):
+    """Subscripts sit lower than their base and fractions are taller than a line: what flat text (or the hollow
+    MathML nbconvert made of it, `<msub></msub>X…`) does not do. Screenshots are kept beside the site."""
+    needle, kind = FORMULAS[name]
+    page = browser.new_page(viewport={'width': 1280, 'height': 900})
+    page.goto((site/f'{name}.html').as_uri(), wait_until='load')
+    g = page.evaluate(GEOMETRY, needle)
+    shots = site.parent/'screenshots'; shots.mkdir(exist_ok=True)
+    page.screenshot(path=str(shots/f'{name}.png'), full_page=True)
+    page.close()
+    assert g is not None, f"no formula holding {needle!r} on {name}.html"
+    subs = [s for s in g['subs'] if s]
+    assert len(subs) == len(g['subs']) and all(s['h'] > 0 for s in subs), g      # every subscript has its content
+    assert all(s['script'] > s['base'] + 1 for s in subs), g                     # and sits lower than its base
+    if kind == 'subs': assert len(subs) >= 4, g
+    if kind == 'fracs': assert g['fracs'] and min(g['fracs']) > 1.2, g           # taller than a line of text
+    assert (shots/f'{name}.png').stat().st_size > 10_000
+
+@needs_chromium
+def test_first_screen_of_the_index(site, browser):
+    "At 1280×800 the index shows the two commands and the claims table (its first row at least) without scrolling."
+    page = browser.new_page(viewport={'width': 1280, 'height': 800})
+    page.goto((site/'index.html').as_uri(), wait_until='load')
+    tops = page.evaluate("""() => ({commands: [...document.querySelectorAll('pre')]
+                                        .filter(p => p.innerText.includes('uncertainty-nn reproduce'))
+                                        .map(p => p.getBoundingClientRect().bottom),
+                                    row: [...document.querySelectorAll('table tr')]
+                                        .filter(r => /supported|contradicted|undecided|holds|not run/.test(r.innerText))
+                                        .map(r => r.getBoundingClientRect().bottom)})""")
+    shots = site.parent/'screenshots'; shots.mkdir(exist_ok=True)
+    page.screenshot(path=str(shots/'index.png'))
+    page.close()
+    assert tops['commands'] and tops['commands'][0] <= 800, tops
+    assert tops['row'] and tops['row'][0] <= 800, tops
 
 def test_site_pages_read_like_nbdev(site):
-    "Titles and summaries first, no papermill or import plumbing, a reference entry for exported functions, files readable by others."
-    page = (site/'02_attacks.html').read_text()
+    "Titles and summaries first, no papermill or import plumbing, reference entries, files readable by others."
+    page = (site/'06_attacks.html').read_text()
     assert '<h1 class="title">Attacks</h1>' in page and 'FGSM, iterative FGSM (BIM) and PGD' in page
-    for plumbing in ('injected-parameters', 'store_dir = None', '#| export', 'from __future__ import annotations', 'nbdev_export'):
+    for plumbing in ('injected-parameters', 'params = {}', '#| export', 'from __future__ import annotations',
+                     'nbdev_export'):
         assert plumbing not in page, plumbing
-    assert 'id="robust_accuracy"' in page and 'class="nf">robust_accuracy</span>' in page      # show_doc's entry: signature and docstring
-    assert 'href="02_attacks.html#robust_accuracy"' in page and 'style="float' not in page      # references link into this site
-    assert (site/'02_attacks.html').stat().st_mode & 0o044                     # group/other can read it (umask 022 here)
+    # show_doc's entry: signature and docstring
+    assert 'id="robust_accuracy"' in page and 'class="nf">robust_accuracy</span>' in page
+    # references link into this site
+    assert 'href="06_attacks.html#robust_accuracy"' in page and 'style="float' not in page
+    # group/other can read it (umask 022 here)
+    assert (site/'06_attacks.html').stat().st_mode & 0o044
     nav = re.findall(r'<li><a href="([^"]+)"', page)
     assert nav[0] == 'index.html' and nav[1:] == sorted(nav[1:])               # the chapters, in reading order
+
+def test_docstrings_keep_their_symbols(site):
+    "The commutator's reference entry keeps its underscores and braces (code in backticks, not Markdown emphasis)."
+    page = (site/'11_theory.html').read_text()
+    entry = page[page.index('id="commutator"'):][:3000]
+    assert '[p̂_i, x̂_j] J / J' in entry and 'J(x_0, …, x_{n−1})' in entry, entry[:600]
 
 def test_readme_is_what_the_index_generates(tmp_path):
     from uncertainty_nn.docs import build_readme
     want = (ROOT/'README.md').read_text()
-    assert build_readme(ROOT/'nbs', dest=tmp_path/'README.md').read_text() == want, "README.md is stale: run `uncertainty-nn readme`"
-    assert sum(l.strip() == '# uncertainty_nn' for l in want.splitlines()) == 1 and want.count('> Reproducing, and going beyond') == 1
+    got = build_readme(ROOT/'nbs', dest=tmp_path/'README.md').read_text()
+    assert got == want, "README.md is stale: run `uncertainty-nn readme`"
+    assert sum(l.strip() == '# uncertainty_nn' for l in want.splitlines()) == 1
+    assert want.count('> Reproducing, and going beyond') == 1
+
+# Sites a README link may point to: the paper and the tools' own documentation (not a guessed project site).
+EXTERNAL = ('https://arxiv.org/', 'https://nbdev.fast.ai', 'https://docs.ray.io/', 'https://github.com/fastai/',
+            'https://papermill.readthedocs.io/')
+
+def test_every_readme_link_resolves():
+    "Each link of README.md is a file of the repository (or a heading of the README), or one of the sites above."
+    md = (ROOT/'README.md').read_text()
+    titles = re.findall(r'^#+ (.+)$', md, re.M)
+    headings = {re.sub(r'[^\w\- ]', '', h.strip().lower()).replace(' ', '-') for h in titles}
+    links = re.findall(r'\]\(([^)\s]+)(?:\s+"[^"]*")?\)', md) + re.findall(r'<(?:a|img)[^>]+(?:href|src)="([^"]+)"', md)
+    assert links, 'no links found: the check would pass on anything'
+    bad = []
+    for u in links:
+        if u.startswith(('http://', 'https://')): ok = u.startswith(EXTERNAL)
+        elif u.startswith('#'): ok = u[1:] in headings
+        else: ok = (ROOT/u.split('#')[0]).exists()
+        if not ok: bad.append(u)
+    assert not bad, f"README links that do not resolve: {bad}"

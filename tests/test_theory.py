@@ -1,7 +1,7 @@
 "The theory chapter against closed forms and properties."
 import numpy as np, pytest, sympy as sp, torch, torch.nn.functional as F
 from uncertainty_nn.theory import commutator, gaussian_product, uncertainty_product, loss_line, line_products
-from uncertainty_nn.classifiers import build_classifier
+from uncertainty_nn.networks import build_classifier
 
 def test_commutator_is_identity_matrix():
     assert [[commutator(i, j, n=2) for j in range(2)] for i in range(2)] == [[1, 0], [0, 1]]
@@ -21,7 +21,8 @@ def test_closed_forms():
     x = np.linspace(-30, 30, 40001)
     assert uncertainty_product(1 / np.cosh(x), x)[2] == pytest.approx(np.pi / 6, abs=1e-4)
     b = np.linspace(0, 1, 4001)
-    assert uncertainty_product(np.sin(np.pi * b), b)[2] == pytest.approx(np.pi * np.sqrt(1/12 - 1/(2 * np.pi**2)), abs=1e-4)
+    want = np.pi * np.sqrt(1/12 - 1/(2 * np.pi**2))
+    assert uncertainty_product(np.sin(np.pi * b), b)[2] == pytest.approx(want, abs=1e-4)
 
 def test_random_functions_vanishing_at_edges_obey_bound():
     rng = np.random.default_rng(0); t = np.linspace(0, 1, 2001)
