@@ -64,3 +64,10 @@ def ray_local():
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     yield ray
     ray.shutdown()
+
+SLOW_FIXTURES = {'tiny_run', 'site', 'ray_local'}
+
+def pytest_collection_modifyitems(config, items):
+    "Mark as slow every test that needs the tiny run, the docs site built from it, or Ray."
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, 'fixturenames', ())): item.add_marker(pytest.mark.slow)

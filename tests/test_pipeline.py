@@ -118,6 +118,7 @@ def test_ray_missing_says_how_to_install(monkeypatch):
 # ---- Ctrl-C, then the same command again
 
 @needs_data
+@pytest.mark.slow
 def test_interrupted_reproduce_recomputes_nothing_finished(tmp_path):
     cmd = [sys.executable, '-c', 'import sys; from uncertainty_nn.cli import main; sys.exit(main(sys.argv[1:]))',
            'reproduce', '--profile', 'tiny', '--out', str(tmp_path), '--chapters', '05_classifiers',

@@ -165,7 +165,7 @@ def build_docs(out='_site', run=None, nbs=None) -> Path:
     pages = _pages(src)
     executed = lambda p: (Path(run)/'notebooks'/p.name) if run and (Path(run)/'notebooks'/p.name).exists() else None
     with tempfile.TemporaryDirectory() as tmp:
-        index = executed_index(src, Path(tmp))
+        index = executed_index(src, Path(tmp)) if (src/'index.ipynb').exists() else None
         done = [(p, *process_notebook(p, index if p.stem == 'index' else executed(p))) for p in pages]
     exporter = _exporter(HTMLExporter, template_name='basic', embed_images=True, exclude_input_prompt=True,
                          exclude_output_prompt=True)
