@@ -182,6 +182,7 @@ def build_docs(out='_site', run=None, nbs=None) -> Path:
         page = PAGE.substitute(title=html.escape(title), description=_inline_md(desc), nav=nav, body=body, prevnext=pn)
         atomic_write(out/href(p), lambda f, page=page: f.write(page.encode()))
     atomic_write(out/'site.css', lambda f: f.write(CSS.encode()))
+    if (src/'images').is_dir(): shutil.copytree(src/'images', out/'images', dirs_exist_ok=True)  # gallery reports
     return out
 
 # %% ../nbs/18_docs.ipynb #908ceefe
