@@ -141,10 +141,12 @@ def headline(row: dict) -> dict | None:
         return next((e for e in es if e['verdict'] == row['verdict']), es[0])
     return min(es, key=lambda e: e['lo'] - e['threshold'])
 
-def effect_text(e: dict, seeds: bool = False) -> str:
-    "An effect as one line: value [interval] vs threshold, verdict (reason), each seed's value."
+def effect_text(e: dict, seeds: bool = False, brief: bool = False) -> str:
+    "An effect as one line: value [interval] vs threshold, verdict (reason; `brief`: its first part), seeds' values."
     per = f" (seeds: {', '.join(_fmt(v) for v in e['per_seed'].values())})" if seeds and len(e['per_seed']) > 1 else ''
-    why = f" ({e['reason']})" if e.get('reason') else ''
+    parts = e['reason'].split('; ') if e.get('reason') else []
+    more = f"; {len(parts) - 1} more in the report" if brief and len(parts) > 1 else ''
+    why = f" ({parts[0] + more if brief else e['reason']})" if parts else ''
     value = f"{_fmt(e['value'])} [{_fmt(e['lo'])}, {_fmt(e['hi'])}]"
     return f"{e['name']}: {value} vs {e['threshold']:g}, {e['verdict']}{why}{per}"
 
@@ -156,7 +158,7 @@ def claims_table(rows: list, link: str | None = None) -> str:
             cell = f"{sum(c['ok'] is not False for c in r['checks'])} of {len(r['checks'])} checks pass"
         else:
             h = headline(r)
-            cell = r.get('note', '') if h is None else effect_text(h)
+            cell = r.get('note', '') if h is None else effect_text(h, brief=True)
         name = f"[{r['claim']}]({link}#{anchor(r['claim'])})" if link else r['claim']
         lines.append(f"| {name} | **{r['verdict']}** | {cell.replace('|', '/')} |")
     return '\n'.join(lines)
