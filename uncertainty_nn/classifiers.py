@@ -23,7 +23,7 @@ from .core import default_device, default_precision, tf32_mode, is_quiet, defaul
 from .data import Split, DataParams, split_digest, subset
 from .store import Artifact, DataSpec, Store
 from .evidence import stage
-from .networks import build_classifier, evaluate, save_checkpoint, load_classifier
+from .networks import SIZES, build_classifier, evaluate, save_checkpoint, load_classifier
 
 # %% auto #0
 __all__ = ['ModelParams', 'ClassifierParams', 'PadCropFlip', 'cifar_dls', 'Autocast', 'cudnn_deterministic', 'train_classifier',
@@ -164,9 +164,10 @@ class ClassifierSpec(Artifact):
     def of(cls, p: ModelParams, arch: str, epochs: int) -> ClassifierSpec:
         "The classifier `arch` trained `epochs` epochs, as a chapter with parameters `p` uses it."
         return cls(DataSpec.of(p), arch, p.size, epochs, p.seed, precision=p.resolved_precision())
-    def params(self): return dict(data=self.data.key, arch=self.arch, size=self.size, epochs=self.epochs,
-                                  seed=self.seed, lr=self.lr, bs=self.bs, wd=self.wd, augment=self.augment,
-                                  precision=self.precision)
+    def params(self):
+        net = SIZES.get(self.arch, {}).get(self.size)       # what the size stands for (unknown ones fail in training)
+        return dict(data=self.data.key, arch=self.arch, size=self.size, net=net, epochs=self.epochs, seed=self.seed,
+                    lr=self.lr, bs=self.bs, wd=self.wd, augment=self.augment, precision=self.precision)
     def name(self): return f"{self.arch}-{self.size} e{self.epochs} s{self.seed}"
     def work(self): return self.epochs * self.data.size('train')
     def compute(self, store):

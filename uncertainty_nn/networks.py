@@ -93,7 +93,8 @@ SIZES = {
     'conv':      {'tiny': dict(width=8), 'small': dict(width=32), 'cpu': dict(width=16), 'paper': dict(width=64)},
     'res':       {'tiny': dict(blocks=(1, 1, 1, 1), width=8), 'small': dict(blocks=(1, 1, 1, 1), width=16),
                   'cpu': dict(blocks=(1, 1, 1, 1), width=16), 'paper': dict(blocks=(2, 2, 2, 2), width=64)},
-    'googlenet': {'tiny': dict(width=0.0625), 'small': dict(width=0.25), 'cpu': dict(width=0.125, stem_pool=True),
+    'googlenet': {'tiny': dict(width=0.0625, stem_pool=True), 'small': dict(width=0.25),
+                  'cpu': dict(width=0.125, stem_pool=True),
                   'paper': dict(width=1.0)},
 }
 
