@@ -1,7 +1,7 @@
 """Every claim's rule on made-up results: supported for an effect clearly above its threshold, contradicted clearly
 below, undecided inside the noise or when a stage under it failed."""
 import numpy as np, pytest
-from uncertainty_nn.evidence import bootstrap, stage, claims_table
+from uncertainty_nn.evidence import stage, claims_table
 from uncertainty_nn.attacks import Fig1, claim_fgsm
 from uncertainty_nn.ifa import Fig3, claim_ifa
 from uncertainty_nn.tcl import (Fig6, claim_cl_tradeoff, claim_tcl_loses, claim_tcl_gains_at_1, claim_tcl_not_both,
@@ -207,13 +207,3 @@ def test_a_chapter_not_run_is_not_judged():
     assert theorem['verdict'] == 'not run'
     table = claims_table([row, theorem])             # a run of some chapters only still gets its table
     assert table.count('| **not run** |') == 2 and 'theory' in table
-
-def test_bootstrap_coverage_across_seeds():
-    "Seeds whose true means scatter around 0.3: the two-level interval covers 0.3 at about its nominal rate."
-    hits = []
-    r = np.random.default_rng(5)
-    for i in range(100):
-        samples = {s: {'g': {'x': r.random(60) < np.clip(0.3 + 0.05 * r.standard_normal(), 0, 1)}} for s in range(5)}
-        b = bootstrap(samples, lambda d: d['x'].mean(), n_boot=300, seed=i)
-        hits.append(b['lo'] <= 0.3 <= b['hi'])
-    assert 0.80 <= np.mean(hits) <= 1.0
