@@ -23,12 +23,14 @@ def toy_kind():
         x: int
         parent: object = None
         die_once: str = ''
+        sleep: float = 0.0
         def params(self): return dict(x=self.x, parent=self.parent.key if self.parent else None)
         def deps(self): return [self.parent] if self.parent else []
         def name(self): return f"x={self.x}"
         def compute(self, store):
             if self.die_once and not Path(self.die_once).exists():
                 Path(self.die_once).touch(); os._exit(1)             # the worker process dies mid-task
+            time.sleep(self.sleep)
             return (store.get(self.parent) if self.parent else torch.zeros(1)) + self.x
         def save(self, obj, path): save_torch(path, obj)
         def load(self, path): return torch.load(path, weights_only=True)
@@ -72,6 +74,17 @@ def test_a_bf16_store_is_never_served_to_an_fp32_request(tmp_path):
     assert (about['threads'], about['device'], about['torch']) == (torch.get_num_threads(), 'cpu', torch.__version__)
 
 @needs_data
+def test_a_run_counts_the_seconds_its_artifacts_took(tmp_path):
+    "Whichever invocation computed them, as each recorded it; an artifact the plan does not hold does not count."
+    from uncertainty_nn.plan import plan_of, artifact_seconds
+    Toy = toy_kind(); st = Store(tmp_path)
+    a = Toy(1, sleep=0.3); b = Toy(2, a, sleep=0.2); other = Toy(3, sleep=0.4)
+    for x in (a, b, other): st.get(x)                    # dependencies first, as a plan computes them
+    logged = {e['name']: e['seconds'] for e in st.log()}
+    assert artifact_seconds(plan_of([b]), st) == pytest.approx(logged['x=1'] + logged['x=2'], abs=0.05)
+    assert 0.5 <= artifact_seconds(plan_of([b]), st) < 0.8
+    assert artifact_seconds(plan_of([Toy(4)]), st) == 0                  # not computed yet: nothing to count
+
 def test_overrides_reach_the_plan():
     p = make_plan('tiny', overrides=parse_overrides(['07_ifa.n_iter=3', 'n_ifa=50']),
                   chapters=['07_ifa', '08_pix2pix'])

@@ -438,6 +438,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                      'uncertainty_nn.plan.Plan.__len__': ('plan.html#plan.__len__', 'uncertainty_nn/plan.py'),
                                      'uncertainty_nn.plan.Plan.of_kind': ('plan.html#plan.of_kind', 'uncertainty_nn/plan.py'),
                                      'uncertainty_nn.plan.Plan.todo': ('plan.html#plan.todo', 'uncertainty_nn/plan.py'),
+                                     'uncertainty_nn.plan.artifact_seconds': ('plan.html#artifact_seconds', 'uncertainty_nn/plan.py'),
                                      'uncertainty_nn.plan.make_plan': ('plan.html#make_plan', 'uncertainty_nn/plan.py'),
                                      'uncertainty_nn.plan.plan_json': ('plan.html#plan_json', 'uncertainty_nn/plan.py'),
                                      'uncertainty_nn.plan.plan_of': ('plan.html#plan_of', 'uncertainty_nn/plan.py'),

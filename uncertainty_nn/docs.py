@@ -201,6 +201,7 @@ def gallery(run, nbs=None, name: str | None = None) -> Path:
     dest = find_nbs(nbs)/'images'/(name or m['profile']); dest.mkdir(parents=True, exist_ok=True)
     data = m.get('data') or {}
     keep = dict(profile=m['profile'], seeds=m['seeds'], seconds=m.get('seconds'), machine=m.get('machine'),
+                artifact_seconds=m.get('artifact_seconds'),
                 claims=m['claims'], data=f"{data.get('encoding', 'data not recorded')}, digest {data.get('digest')}")
     atomic_write(dest/'claims.json', lambda f: f.write(json.dumps(keep, indent=1, default=float).encode()))
     kept = {n for n in GALLERY_FIGURES if (run/'figures'/f'{n}.png').exists()}
@@ -220,6 +221,7 @@ def gallery_about(folder) -> str:
     "One line on the run behind a gallery: profile, seeds, time, machine, data."
     g, _ = _gallery(folder)
     took = f", {g['seconds'] / 60:.0f} minutes" if g.get('seconds') else ''
+    if g.get('artifact_seconds'): took += f" (its artifacts: {g['artifact_seconds'] / 60:.0f} minutes of computing)"
     return (f"Profile `{g['profile']}`, seeds {', '.join(map(str, g['seeds']))}{took}"
             + (f" on {g['machine']}" if g.get('machine') else '') + f"; data: {g.get('data', 'not recorded')}. "
             "Generated from that run's `metrics.json` by `uncertainty-nn gallery`; intervals are 95% bootstrap "

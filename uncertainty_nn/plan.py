@@ -11,7 +11,7 @@ from .store import Store
 from .config import profile_chapters, chapter_params
 
 # %% auto #0
-__all__ = ['Plan', 'plan_of', 'make_plan', 'plan_rows', 'plan_text', 'plan_json', 'provenance_of']
+__all__ = ['Plan', 'plan_of', 'make_plan', 'plan_rows', 'plan_text', 'plan_json', 'provenance_of', 'artifact_seconds']
 
 # %% ../nbs/14_plan.ipynb #d6ac5c45
 @dataclass
@@ -73,3 +73,7 @@ def provenance_of(plan: Plan, store: Store) -> dict:
     about = [store.about(a) for a in plan]
     return dict(Counter(f"{a.get('device', '?')}, {a.get('threads', '?')} threads, torch {a.get('torch', '?')}"
                         for a in about if a))
+
+def artifact_seconds(plan: Plan, store: Store) -> float:
+    "The seconds the stored artifacts of `plan` took to compute, as each recorded it, whichever invocation made it."
+    return round(sum((store.about(a) or {}).get('seconds') or 0 for a in plan), 1)

@@ -111,6 +111,8 @@ def report_markdown(m: dict, figures: list) -> str:
     data = m.get('data') or {}
     head = (f"# Reproduction report: profile `{m['profile']}`\n\nSeeds: {', '.join(map(str, s))}"
             + (f"; run time {m['seconds'] / 60:.1f} min" if m.get('seconds') else '')
+            + (f" (its artifacts took {m['artifact_seconds'] / 60:.1f} min to compute, in this run or an earlier one "
+               "into the same store)" if m.get('artifact_seconds') else '')
             + (f" on {m['machine']}" if m.get('machine') else '') + ". Every number is in `metrics.json`.\n\n"
             + (f"**Data**: {data.get('source')}, {data.get('encoding')}; digest {data.get('digest')}.\n\n"
                if data else '')

@@ -11,7 +11,7 @@ from .core import atomic_write, default_precision, provenance, cpu_info
 from .data import find_source, DataSourceError
 from .store import Store
 from .config import UsageError, OPEN_SETTINGS, find_nbs, profile, profile_chapters, parse_overrides
-from .plan import make_plan, provenance_of
+from .plan import make_plan, provenance_of, artifact_seconds
 from .executors import EXECUTORS, materialize, connect_ray
 from .report import write_report
 
@@ -109,9 +109,11 @@ def _checked(device, precision, data, executor, nbs) -> tuple:
     return device, precision, find_nbs(nbs)
 
 def _about(profile_name: str, plan, store) -> dict:
-    "What a report says of a run beyond its results: the machine, where its artifacts came from, its open settings."
+    """What a report says of a run beyond its results: the machine, where its artifacts came from, the seconds its
+    artifacts took to compute (as each recorded it, whichever invocation made it), its open settings."""
     pr, m = profile(profile_name), provenance()
     return dict(machine=f"{m['cpu']} ({m['threads']} threads), {m['device']}, torch {m['torch']}",
+                artifact_seconds=artifact_seconds(plan, store),
                 bf16_native=cpu_info()['native_bf16'], provenance=provenance_of(plan, store),
                 open_settings={**OPEN_SETTINGS, **pr.open_settings}, reductions=pr.reductions)
 
