@@ -225,7 +225,8 @@ def gallery_about(folder) -> str:
     return (f"Profile `{g['profile']}`, seeds {', '.join(map(str, g['seeds']))}{took}"
             + (f" on {g['machine']}" if g.get('machine') else '') + f"; data: {g.get('data', 'not recorded')}. "
             "Generated from that run's `metrics.json` by `uncertainty-nn gallery`; intervals are 95% bootstrap "
-            "intervals over images and seeds.")
+            + ("intervals over images and seeds." if len(g['seeds']) > 1 else
+               "intervals over images only: one seed, so they do not cover how much training varies."))
 
 def gallery_table(folder) -> str:
     "A gallery's claims, one row each: verdict, headline effect with its interval, linked to the claim in its report."
