@@ -191,6 +191,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                      'uncertainty_nn.docs.gallery_figures': ('docs.html#gallery_figures', 'uncertainty_nn/docs.py'),
                                      'uncertainty_nn.docs.gallery_markdown': ('docs.html#gallery_markdown', 'uncertainty_nn/docs.py'),
                                      'uncertainty_nn.docs.gallery_table': ('docs.html#gallery_table', 'uncertainty_nn/docs.py'),
+                                     'uncertainty_nn.docs.kept_figures': ('docs.html#kept_figures', 'uncertainty_nn/docs.py'),
                                      'uncertainty_nn.docs.process_notebook': ('docs.html#process_notebook', 'uncertainty_nn/docs.py'),
                                      'uncertainty_nn.docs.restore_math': ('docs.html#restore_math', 'uncertainty_nn/docs.py'),
                                      'uncertainty_nn.docs.rm_plumbing': ('docs.html#rm_plumbing', 'uncertainty_nn/docs.py'),

@@ -12,9 +12,9 @@ from .config import find_nbs
 from .evidence import claims_table
 
 # %% auto #0
-__all__ = ['PAGE', 'CSS', 'GALLERY_FIGURES', 'rm_plumbing', 'tex_to_mathml', 'restore_math', 'process_notebook', 'executed_index',
-           'build_docs', 'gallery', 'gallery_about', 'gallery_table', 'gallery_figures', 'gallery_markdown',
-           'chapter_table', 'build_readme']
+__all__ = ['PAGE', 'CSS', 'GALLERY_FIGURES', 'ONE_SEED', 'rm_plumbing', 'tex_to_mathml', 'restore_math', 'process_notebook',
+           'executed_index', 'build_docs', 'kept_figures', 'gallery', 'gallery_about', 'gallery_table',
+           'gallery_figures', 'gallery_markdown', 'chapter_table', 'build_readme']
 
 # %% ../nbs/18_docs.ipynb #31c1b1b6
 def rm_plumbing(cell):
@@ -187,6 +187,14 @@ def build_docs(out='_site', run=None, nbs=None) -> Path:
 
 # %% ../nbs/18_docs.ipynb #908ceefe
 GALLERY_FIGURES = ['seeds_fig1', 'seeds_fig3', 'seeds_fig6', 'seeds_fig7', 'seeds_generators', 'frontier_ta_ra']
+ONE_SEED = {'seeds_fig1': 'fig1_accuracy', 'seeds_fig3': 'fig3_ifa', 'seeds_fig6': 'fig6_cl_tcl',
+            'seeds_fig7': 'fig7_ratio', 'seeds_generators': 'generators'}   # a one-seed run has no seeds_ figures
+
+def kept_figures(folder) -> list:
+    "The gallery's figures found in `folder`, in order: each seeds_ figure, or where it is missing its one-seed figure."
+    found = lambda n: n and (Path(folder)/f'{n}.png').exists()
+    return [next(c for c in (n, ONE_SEED.get(n)) if found(c)) for n in GALLERY_FIGURES
+            if found(n) or found(ONE_SEED.get(n))]
 
 def _gallery_report(md: str, kept: set) -> str:
     "A run's `report.md` for its gallery folder: figure links made flat; the figures it does not keep named, not shown."
@@ -204,7 +212,7 @@ def gallery(run, nbs=None, name: str | None = None) -> Path:
                 artifact_seconds=m.get('artifact_seconds'),
                 claims=m['claims'], data=f"{data.get('encoding', 'data not recorded')}, digest {data.get('digest')}")
     atomic_write(dest/'claims.json', lambda f: f.write(json.dumps(keep, indent=1, default=float).encode()))
-    kept = {n for n in GALLERY_FIGURES if (run/'figures'/f'{n}.png').exists()}
+    kept = set(kept_figures(run/'figures'))
     for n in kept: shutil.copy2(run/'figures'/f'{n}.png', dest/f'{n}.png')
     if (run/'report.md').exists():
         md = _gallery_report((run/'report.md').read_text(), kept)
@@ -221,7 +229,7 @@ def gallery_about(folder) -> str:
     "One line on the run behind a gallery: profile, seeds, time, machine, data."
     g, _ = _gallery(folder)
     took = f", {g['seconds'] / 60:.0f} minutes" if g.get('seconds') else ''
-    if g.get('artifact_seconds'): took += f" (its artifacts: {g['artifact_seconds'] / 60:.0f} minutes of computing)"
+    if g.get('artifact_seconds'): took = f", {g['artifact_seconds'] / 60:.0f} minutes of computing its artifacts"
     return (f"Profile `{g['profile']}`, seeds {', '.join(map(str, g['seeds']))}{took}"
             + (f" on {g['machine']}" if g.get('machine') else '') + f"; data: {g.get('data', 'not recorded')}. "
             "Generated from that run's `metrics.json` by `uncertainty-nn gallery`; intervals are 95% bootstrap "
@@ -236,7 +244,7 @@ def gallery_table(folder) -> str:
 def gallery_figures(folder) -> str:
     "The figures a gallery holds, as Markdown images (links relative to the notebooks' folder)."
     _, rel = _gallery(folder)
-    return '\n'.join(f"![{n}]({rel}/{n}.png)" for n in GALLERY_FIGURES if (Path(folder)/f'{n}.png').exists())
+    return '\n'.join(f"![{n}]({rel}/{n}.png)" for n in kept_figures(folder))
 
 def gallery_markdown(folder) -> str:
     "A gallery in full: which run, the claims table, the figures."
