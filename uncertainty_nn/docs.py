@@ -193,8 +193,7 @@ ONE_SEED = {'seeds_fig1': 'fig1_accuracy', 'seeds_fig3': 'fig3_ifa', 'seeds_fig6
 def kept_figures(folder) -> list:
     "The gallery's figures found in `folder`, in order: each seeds_ figure, or where it is missing its one-seed figure."
     found = lambda n: n and (Path(folder)/f'{n}.png').exists()
-    return [next(c for c in (n, ONE_SEED.get(n)) if found(c)) for n in GALLERY_FIGURES
-            if found(n) or found(ONE_SEED.get(n))]
+    return [c for c in (n if found(n) else ONE_SEED.get(n) for n in GALLERY_FIGURES) if found(c)]
 
 def _gallery_report(md: str, kept: set) -> str:
     "A run's `report.md` for its gallery folder: figure links made flat; the figures it does not keep named, not shown."
