@@ -194,14 +194,19 @@ def needs(p: AttackParams) -> list:
 def _fgsm_effects(per_seed: dict, n_boot: int = 2000) -> list:
     "The share of TA each classifier loses to FGSM."
     archs = [a for a in next(iter(per_seed.values())).results if all(a in r.results for r in per_seed.values())]
-    lost = lambda d: 1 - d['robust'].mean() / d['clean'].mean() if d['clean'].any() else math.nan
     out = []
     for a in archs:
         samples = {s: {'test': r.per_image[a]['fgsm']} for s, r in per_seed.items()}
         stages = [r.stages[a] for r in per_seed.values()]
-        out.append(effect(f'{a}: share of TA lost to FGSM', samples, lost, threshold=0.5, fmt='{:.2f}', stages=stages,
-                          n_boot=n_boot))
+        out.append(effect(f'{a}: share of TA lost to FGSM', samples, _lost, threshold=0.5, fmt='{:.2f}', stages=stages,
+                          n_boot=n_boot, batched=True))
     return out
+
+def _lost(d: dict):
+    "1 − RA/TA for each bootstrap replicate (batched, `03_evidence`); NaN where TA is 0."
+    ta = d['clean'].mean(-1)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        return np.where(ta > 0, 1 - d['robust'].mean(-1) / ta, math.nan)
 
 claim_fgsm = Claim('FGSM collapses accuracy', Fig1, effects=_fgsm_effects,
                    rule="Fig 1: FGSM (ε = 8/255) takes most of a classifier's accuracy: for every classifier, the "

@@ -40,7 +40,37 @@ def _resample(groups: dict, rng) -> dict:
         out.update({k: v[idx] for k, v in g.items()})
     return out
 
-def bootstrap(samples: dict, stat, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict:
+def _replicates(groups: dict, seeds: list, stat, n_boot: int, rng) -> np.ndarray:
+    "`stat` on each seed drawn by each replicate, one call per draw: shape (n_boot, seeds drawn per replicate)."
+    out = []
+    for b in range(n_boot):
+        drawn = rng.integers(0, len(seeds), len(seeds)) if len(seeds) > 1 else [0]
+        out.append([stat(_resample(groups[seeds[j]], rng)) for j in drawn])
+    return np.array(out, dtype=float)
+
+def _batched_replicates(groups: dict, seeds: list, stat, n_boot: int, rng, chunk: int = 256) -> np.ndarray:
+    "As `_replicates`, from the same draws of `rng` in the same order, with `stat` called on stacked replicates."
+    draws = []                                                  # (seed drawn, one index array per group)
+    for b in range(n_boot):
+        for j in (rng.integers(0, len(seeds), len(seeds)) if len(seeds) > 1 else [0]):
+            draws.append((j, [rng.integers(0, n, n) for n in (len(next(iter(g.values())))
+                                                              for g in groups[seeds[j]].values())]))
+    vals = np.empty(len(draws))
+    for j in range(len(seeds)):
+        rows = [i for i, (k, _) in enumerate(draws) if k == j]
+        for at in range(0, len(rows), chunk):
+            part = rows[at:at + chunk]
+            d = {k: v[np.stack([draws[i][1][gi] for i in part])]
+                 for gi, g in enumerate(groups[seeds[j]].values()) for k, v in g.items()}
+            got = np.asarray(stat(d), dtype=float)
+            if got.shape != (len(part),):
+                raise ValueError(f"a batched stat must return one value per replicate, shape ({len(part)},), got "
+                                 f"{got.shape}: reduce over the last axis (`.mean(-1)`), or pass batched=False")
+            vals[part] = got
+    return vals.reshape(n_boot, -1)
+
+def bootstrap(samples: dict, stat, n_boot: int = 2000, level: float = 0.95, seed: int = 0,
+              batched: bool = False) -> dict:
     "Percentile interval of `stat` by a two-level bootstrap: seeds drawn with replacement, then images within each."
     if not samples: raise ValueError("no seeds to bootstrap: `samples` is empty")
     if not 0 < level < 1: raise ValueError(f"level must lie in (0, 1), got {level}")
@@ -48,10 +78,8 @@ def bootstrap(samples: dict, stat, n_boot: int = 2000, level: float = 0.95, seed
     seeds = list(samples)
     groups = {s: _groups(samples[s]) for s in seeds}
     per_seed = {s: float(stat({k: v for g in groups[s].values() for k, v in g.items()})) for s in seeds}
-    rng, reps = np.random.default_rng(seed), np.empty(n_boot)
-    for b in range(n_boot):
-        drawn = rng.integers(0, len(seeds), len(seeds)) if len(seeds) > 1 else [0]
-        reps[b] = np.mean([stat(_resample(groups[seeds[j]], rng)) for j in drawn])
+    vals = (_batched_replicates if batched else _replicates)(groups, seeds, stat, n_boot, np.random.default_rng(seed))
+    reps = np.array([np.mean(row) for row in vals])           # each replicate: the mean over the seeds it drew
     a = (1 - level) / 2
     lo, hi = (np.nanquantile(reps, [a, 1 - a]) if np.isfinite(reps).any() else (math.nan, math.nan))
     return dict(value=float(np.mean(list(per_seed.values()))), lo=float(lo), hi=float(hi), n_boot=n_boot,
@@ -85,9 +113,10 @@ def effect(name: str, samples: dict, stat, threshold: float = 0.0, fmt: str = '{
     return dict(name=name, value=b['value'], lo=b['lo'], hi=b['hi'], threshold=threshold, verdict=v,
                 per_seed=b['per_seed'], text=text, stages=list(stages), reason='; '.join(failed))
 
-def corr(u, v) -> float:
-    "Pearson's correlation of `u` and `v`; NaN with fewer than three points or no spread."
+def corr(u, v):
+    "Pearson's correlation of `u` and `v`; NaN with fewer than three points or no spread. Batched: points × replicates."
     u, v = np.asarray(u, float), np.asarray(v, float)
+    if u.ndim == 2: return np.array([corr(a, b) for a, b in zip(np.ascontiguousarray(u.T), np.ascontiguousarray(v.T))])
     return float(np.corrcoef(u, v)[0, 1]) if len(u) > 2 and u.std() > 0 and v.std() > 0 else math.nan
 
 def combine(verdicts) -> str:

@@ -168,11 +168,12 @@ def _corr_effect(per_seed: dict, archs: list, reading: str, n_boot: int, aside=F
     pts = [(a, str(row['epochs'])) for a in archs for row in r0.rows if row['arch'] == a]
     samples = {s: {'test': {f'ta{a}{e}': r.per_image[a][e]['ta'] for a, e in pts},
                    'delta': {f'r{a}{e}': r.per_image[a][e][reading] for a, e in pts}} for s, r in per_seed.items()}
-    stat = lambda d: corr([d[f'ta{a}{e}'].mean() for a, e in pts], [np.nanmean(d[f'r{a}{e}']) for a, e in pts])
+    stat = lambda d: corr([d[f'ta{a}{e}'].mean(-1) for a, e in pts], [np.nanmean(d[f'r{a}{e}'], -1) for a, e in pts])
     who = archs[0] if len(archs) == 1 else 'pooled ' + '+'.join(archs)
     over = ', '.join(e for _, e in pts) if len(archs) == 1 else f'{len(pts)} classifiers'
     stages = [r.stages[a][e] for r in per_seed.values() for a, e in pts]
-    e = effect(f'{who}: corr(TA, {reading}) over N_epoch {over}', samples, stat, stages=stages, n_boot=n_boot)
+    e = effect(f'{who}: corr(TA, {reading}) over N_epoch {over}', samples, stat, stages=stages, n_boot=n_boot,
+               batched=True)
     return {**e, 'aside': aside, 'reading': reading}
 
 def _high_freq_effects(per_seed: dict, n_boot: int = 2000):

@@ -228,12 +228,13 @@ def _frontier_effects(per_seed: dict, n_boot: int = 2000):
         if not names['adv'] or not names['tcl']: continue
         samples = lambda q, groups: {s: {'test': {f'{n}.{q}': r.per_image[a][n][q] for g in groups for n in names[g]}}
                                      for s, r in per_seed.items()}
-        best = lambda d, g, q: max(d[f'{n}.{q}'].mean() for n in names[g])
+        best = lambda d, g, q: np.max([d[f'{n}.{q}'].mean(-1) for n in names[g]], axis=0)
         out.append(effect(f'{a}: PGD RA, best adversarial training minus best TCL', samples('ra_pgd', ('adv', 'tcl')),
-                          lambda d: best(d, 'adv', 'ra_pgd') - best(d, 'tcl', 'ra_pgd'), n_boot=n_boot))
+                          lambda d: best(d, 'adv', 'ra_pgd') - best(d, 'tcl', 'ra_pgd'), n_boot=n_boot, batched=True))
         if names['cl']:
             out.append({**effect(f'{a}: TA, best adversarial training minus best CL', samples('ta', ('adv', 'cl')),
-                                 lambda d: best(d, 'adv', 'ta') - best(d, 'cl', 'ta'), n_boot=n_boot), 'aside': True})
+                                 lambda d: best(d, 'adv', 'ta') - best(d, 'cl', 'ta'), n_boot=n_boot, batched=True),
+                        'aside': True})
     return out or 'no adversarially trained or TCL point was run'
 
 claim_frontier = Claim('adversarial training is more robust than TCL (beyond the paper)', Frontier,

@@ -289,7 +289,8 @@ def _ifa_effects(per_seed: dict, n_boot: int = 2000) -> list:
             start = np.mean([r.record[a]['0'][q] for r in rs])
             stages = [r.stages[a] for r in rs] + [room(f'{a}: {q.upper()} at n = 0', start, +1)]
             out.append(effect(f'{a}: {q.upper()} at n = {last} minus at n = 0', samples,
-                              lambda d: d['after'].mean() - d['before'].mean(), stages=stages, n_boot=n_boot))
+                              lambda d: d['after'].mean(-1) - d['before'].mean(-1), stages=stages, n_boot=n_boot,
+                              batched=True))
     return out
 
 claim_ifa = Claim('IFA raises TA and RA with iterations', Fig3, effects=_ifa_effects,

@@ -137,7 +137,8 @@ def _paired(per_seed: dict, name: str, x: tuple, y: tuple, stages: list, n_boot:
     "`x − y` on the same test images, with `x` and `y` each `(arch, N_epoch, kind, q)` of the per-image outcomes."
     pick = lambda r, k: r.per_image[k[0]][k[1]][k[2]][k[3]]
     samples = {s: {'test': dict(x=pick(r, x), y=pick(r, y))} for s, r in per_seed.items()}
-    return effect(name, samples, lambda d: d['x'].mean() - d['y'].mean(), stages=stages, n_boot=n_boot)
+    return effect(name, samples, lambda d: d['x'].mean(-1) - d['y'].mean(-1), stages=stages, n_boot=n_boot,
+                  batched=True)
 
 # %% ../nbs/09_tcl.ipynb #59dbc8fd
 def _trend(per_seed: dict, kind: str, ta_rises: bool, n_boot: int):
@@ -171,9 +172,9 @@ def _not_both_at_most(per_seed: dict, n_boot: int = 2000):
         pi = lambda r, k, q: r.per_image[a][hi][k][q]
         samples = {s: {'test': dict(cta=pi(r, 'cl', 'ta'), tta=pi(r, 'tcl', 'ta'), cra=pi(r, 'cl', 'ra'),
                                     tra=pi(r, 'tcl', 'ra'))} for s, r in per_seed.items()}
-        stat = lambda d: max(d['cta'].mean() - d['tta'].mean(), d['cra'].mean() - d['tra'].mean())
+        stat = lambda d: np.maximum(d['cta'].mean(-1) - d['tta'].mean(-1), d['cra'].mean(-1) - d['tra'].mean(-1))
         out.append(effect(f'{a}: at {hi} epochs, max(CL − TCL in TA, in RA)', samples, stat,
-                          stages=_stages(per_seed, a, [hi]), n_boot=n_boot))
+                          stages=_stages(per_seed, a, [hi]), n_boot=n_boot, batched=True))
     return out or 'no N_epoch was run'
 
 def _harder(per_seed: dict, n_boot: int = 2000):
@@ -185,10 +186,10 @@ def _harder(per_seed: dict, n_boot: int = 2000):
         samples = {s: {'test': {f'ta{e}': r.per_image[a][e]['cl']['ta'] for e in es},
                        'held': {k + e: r.per_image[a][e]['held'][k] for e in es for k in ('err', 'zero')}}
                    for s, r in per_seed.items()}
-        stat = lambda d: corr([d[f'ta{e}'].mean() for e in es],
-                              [d[f'err{e}'].mean() / d[f'zero{e}'].mean() for e in es])
+        stat = lambda d: corr([d[f'ta{e}'].mean(-1) for e in es],
+                              [d[f'err{e}'].mean(-1) / d[f'zero{e}'].mean(-1) for e in es])
         out.append(effect(f'{a}: corr(CL TA, relative held-out L1) over N_epoch {", ".join(es)}', samples, stat,
-                          stages=_stages(per_seed, a, es, ('classifier', 'generator')), n_boot=n_boot))
+                          stages=_stages(per_seed, a, es, ('classifier', 'generator')), n_boot=n_boot, batched=True))
     return out or 'fewer than three values of N_epoch were run'
 
 # %% ../nbs/09_tcl.ipynb #59dbc8fb
