@@ -32,42 +32,38 @@ def _groups(sample: dict) -> dict:
     return out
 
 # %% ../nbs/03_evidence.ipynb #a483032a
-def _resample(groups: dict, rng) -> dict:
-    "One bootstrap draw of a seed's images: each group's arrays resampled together."
-    out = {}
-    for g in groups.values():
-        n = len(next(iter(g.values()))); idx = rng.integers(0, n, n)
-        out.update({k: v[idx] for k, v in g.items()})
-    return out
-
-def _replicates(groups: dict, seeds: list, stat, n_boot: int, rng) -> np.ndarray:
-    "`stat` on each seed drawn by each replicate, one call per draw: shape (n_boot, seeds drawn per replicate)."
+def _draws(groups: dict, seeds: list, n_boot: int, rng) -> list:
+    "The bootstrap's draws in order: per replicate, each seed it draws with one image-index array per group of it."
+    sizes = {s: [len(next(iter(g.values()))) for g in groups[s].values()] for s in seeds}
     out = []
     for b in range(n_boot):
         drawn = rng.integers(0, len(seeds), len(seeds)) if len(seeds) > 1 else [0]
-        out.append([stat(_resample(groups[seeds[j]], rng)) for j in drawn])
-    return np.array(out, dtype=float)
+        out.append([(j, [rng.integers(0, n, n) for n in sizes[seeds[j]]]) for j in drawn])
+    return out
 
-def _batched_replicates(groups: dict, seeds: list, stat, n_boot: int, rng, chunk: int = 256) -> np.ndarray:
-    "As `_replicates`, from the same draws of `rng` in the same order, with `stat` called on stacked replicates."
-    draws = []                                                  # (seed drawn, one index array per group)
-    for b in range(n_boot):
-        for j in (rng.integers(0, len(seeds), len(seeds)) if len(seeds) > 1 else [0]):
-            draws.append((j, [rng.integers(0, n, n) for n in (len(next(iter(g.values())))
-                                                              for g in groups[seeds[j]].values())]))
-    vals = np.empty(len(draws))
+def _pick(groups: dict, idxs: list) -> dict:
+    "A seed's arrays indexed group by group: each group's arrays with the same indices, so they stay paired."
+    return {k: v[idx] for g, idx in zip(groups.values(), idxs) for k, v in g.items()}
+
+def _replicates(groups: dict, seeds: list, stat, draws: list) -> np.ndarray:
+    "`stat` on each seed drawn by each replicate, one call per draw: shape (n_boot, seeds drawn per replicate)."
+    return np.array([[stat(_pick(groups[seeds[j]], idxs)) for j, idxs in rep] for rep in draws], dtype=float)
+
+def _batched_replicates(groups: dict, seeds: list, stat, draws: list, chunk: int = 256) -> np.ndarray:
+    "As `_replicates`, from the same draws, with `stat` called on up to `chunk` stacked replicates at a time."
+    flat = [d for rep in draws for d in rep]
+    vals = np.empty(len(flat))
     for j in range(len(seeds)):
-        rows = [i for i, (k, _) in enumerate(draws) if k == j]
+        rows = [i for i, (k, _) in enumerate(flat) if k == j]
         for at in range(0, len(rows), chunk):
             part = rows[at:at + chunk]
-            d = {k: v[np.stack([draws[i][1][gi] for i in part])]
-                 for gi, g in enumerate(groups[seeds[j]].values()) for k, v in g.items()}
-            got = np.asarray(stat(d), dtype=float)
+            stacked = [np.stack([flat[i][1][gi] for i in part]) for gi in range(len(groups[seeds[j]]))]
+            got = np.asarray(stat(_pick(groups[seeds[j]], stacked)), dtype=float)
             if got.shape != (len(part),):
                 raise ValueError(f"a batched stat must return one value per replicate, shape ({len(part)},), got "
                                  f"{got.shape}: reduce over the last axis (`.mean(-1)`), or pass batched=False")
             vals[part] = got
-    return vals.reshape(n_boot, -1)
+    return vals.reshape(len(draws), -1)
 
 def bootstrap(samples: dict, stat, n_boot: int = 2000, level: float = 0.95, seed: int = 0,
               batched: bool = False) -> dict:
@@ -78,7 +74,8 @@ def bootstrap(samples: dict, stat, n_boot: int = 2000, level: float = 0.95, seed
     seeds = list(samples)
     groups = {s: _groups(samples[s]) for s in seeds}
     per_seed = {s: float(stat({k: v for g in groups[s].values() for k, v in g.items()})) for s in seeds}
-    vals = (_batched_replicates if batched else _replicates)(groups, seeds, stat, n_boot, np.random.default_rng(seed))
+    draws = _draws(groups, seeds, n_boot, np.random.default_rng(seed))
+    vals = (_batched_replicates if batched else _replicates)(groups, seeds, stat, draws)
     reps = np.array([np.mean(row) for row in vals])           # each replicate: the mean over the seeds it drew
     a = (1 - level) / 2
     lo, hi = (np.nanquantile(reps, [a, 1 - a]) if np.isfinite(reps).any() else (math.nan, math.nan))
