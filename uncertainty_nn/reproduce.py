@@ -4,7 +4,8 @@
 
 # %% ../nbs/17_reproduce.ipynb #661945eb
 from __future__ import annotations
-import json, os, time
+import contextlib, json, os, tempfile, threading, time
+from concurrent.futures import ThreadPoolExecutor, FIRST_COMPLETED, wait
 from pathlib import Path
 import torch
 from .core import atomic_write, default_precision, provenance, cpu_info
@@ -48,32 +49,53 @@ def check_data(data) -> None:
     except (FileNotFoundError, DataSourceError) as e: raise UsageError(f"--data: {e}") from None
 
 # %% ../nbs/17_reproduce.ipynb #e00c2091
-def _ipc_kernel_manager():
-    "A jupyter kernel manager that talks to its kernel over local IPC sockets (no TCP port), where the OS has them."
-    if os.name != 'posix': return None
+_KERNEL_ENV = {'UNCERTAINTY_NN_QUIET': '1', 'IN_TEST': None,      # run as from the command line, also under a test
+               'MPLBACKEND': 'module://matplotlib_inline.backend_inline'}   # figures shown inline, kept in the notebook
+
+def _kernel_env(extra: dict | None = None) -> dict:
+    "This process's environment with `_KERNEL_ENV` and `extra` applied (None: unset); the process's own is left alone."
+    env = dict(os.environ)
+    for k, v in {**_KERNEL_ENV, **(extra or {})}.items():
+        if v is None: env.pop(k, None)
+        else: env[k] = v
+    return env
+
+_KERNELS = set()                        # the kernel managers of the chapters running now (an interrupt reaches them)
+
+def _kernel_manager(env: dict, cwd: Path):
+    """A jupyter kernel manager class whose kernel starts in `cwd` with environment `env`, so that kernels started side
+    by side (`jobs`) share neither. It talks over local IPC sockets in a folder of its own where the OS has them (no
+    TCP port opened; two kernels never pick the same socket name), else over TCP."""
     from jupyter_client.manager import AsyncKernelManager
-    from traitlets import CaselessStrEnum
-    class IPCKernelManager(AsyncKernelManager):
-        transport = CaselessStrEnum(['tcp', 'ipc'], default_value='ipc', config=True)
-    return IPCKernelManager
+    from jupyter_client.localinterfaces import localhost
+    from traitlets import CaselessStrEnum, default
+    class KernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(['tcp', 'ipc'], default_value='ipc' if os.name == 'posix' else 'tcp', config=True)
+        @default('ip')
+        def _ip(self):
+            if self.transport != 'ipc': return localhost()
+            return os.path.join(tempfile.mkdtemp(prefix='unn-kernel-'), 'ipc')
+        async def start_kernel(self, **kw):
+            _KERNELS.add(self)
+            return await super().start_kernel(**{**kw, 'env': env, 'cwd': str(cwd)})
+        def cleanup_ipc_files(self):
+            super().cleanup_ipc_files(); _KERNELS.discard(self)
+            if self.transport == 'ipc':
+                with contextlib.suppress(OSError): os.rmdir(os.path.dirname(self.ip))
+    return KernelManager
+
+def _stop_kernels():
+    "Kill the kernel of every chapter running now: each of those chapters fails, and is run again by the next run."
+    for km in list(_KERNELS):
+        with contextlib.suppress(Exception): km.provisioner.process.kill()
 
 class ChapterFailed(RuntimeError):
     "A chapter notebook raised; the message names the executed notebook that holds the error."
 
-_KERNEL_ENV = {'UNCERTAINTY_NN_QUIET': '1', 'IN_TEST': None,      # run as from the command line, also under a test
-               'MPLBACKEND': 'module://matplotlib_inline.backend_inline'}   # figures shown inline, kept in the notebook
-
-def _setenv(env: dict) -> dict:
-    "Set (or, for None, unset) the variables of `env`; their old values."
-    old = {k: os.environ.get(k) for k in env}
-    for k, v in env.items():
-        if v is None: os.environ.pop(k, None)
-        else: os.environ[k] = v
-    return old
-
 # %% ../nbs/17_reproduce.ipynb #e00c2092
-def run_chapter(nb: Path, out_dir: Path, params: dict, log=print) -> Path:
-    "Execute notebook `nb` with `params` into `out_dir`, unless done with the same parameters; the executed notebook."
+def run_chapter(nb: Path, out_dir: Path, params: dict, log=print, env: dict | None = None) -> Path:
+    """Execute notebook `nb` with `params` into `out_dir`, unless done with the same parameters; the executed notebook.
+    `env`: variables to set (None: unset) in the kernel's environment besides `_KERNEL_ENV`."""
     import papermill as pm
     out_dir.mkdir(parents=True, exist_ok=True)
     done, pfile = out_dir/nb.name, out_dir/f'{nb.stem}.params.json'
@@ -81,16 +103,15 @@ def run_chapter(nb: Path, out_dir: Path, params: dict, log=print) -> Path:
         log(f"{nb.stem}: done already, skipped"); return done
     running, failed = out_dir/f'{nb.stem}.running.ipynb', out_dir/f'{nb.stem}.failed.ipynb'
     done.unlink(missing_ok=True); failed.unlink(missing_ok=True)
-    old, km = _setenv(_KERNEL_ENV), _ipc_kernel_manager()
+    # the kernel's folder and environment go to its manager: papermill's `cwd` would change this whole process's
     try: pm.execute_notebook(str(nb), str(running), parameters=dict(params=params), kernel_name='python3',
-                             cwd=str(out_dir), progress_bar=False, log_output=False,
-                             **({'kernel_manager_class': km} if km else {}))
+                             progress_bar=False, log_output=False,
+                             kernel_manager_class=_kernel_manager(_kernel_env(env), out_dir.resolve()))
     except Exception as e:
         if running.exists(): running.replace(failed)
         what = f"{type(e).__name__}: {getattr(e, 'ename', '')} {getattr(e, 'evalue', e)}".strip()
         raise ChapterFailed(f"{nb.stem} failed ({what[:300]}). The executed notebook with the error: "
                             f"{failed}") from None
-    finally: _setenv(old)
     running.replace(done)
     atomic_write(pfile, lambda f: f.write(json.dumps(params).encode()))
     return done
@@ -120,9 +141,11 @@ def _about(profile_name: str, plan, store) -> dict:
 # %% ../nbs/17_reproduce.ipynb #c6f6ee73
 def reproduce(profile_name: str = 'tiny', out='runs/tiny', device=None, data=None, seeds=(0,), nbs=None, chapters=None,
               overrides=(), executor='inprocess', address=None, gpus_per_task=None, cpus_per_task=None, precision=None,
-              log=print) -> dict:
-    "Plan `profile_name` for `seeds` with `--set` `overrides`, compute its artifacts, run the chapters into `out`."
+              jobs=1, log=print) -> dict:
+    """Plan `profile_name` for `seeds` with `--set` `overrides`, compute its artifacts, run the chapters into `out`,
+    `jobs` chapters at a time."""
     say = lambda *a: log(*a, flush=True) if log is print else log(*a)
+    if not (isinstance(jobs, int) and jobs >= 1): raise UsageError(f"--jobs {jobs}: give a whole number of 1 or more")
     chs, seeds = profile_chapters(profile_name, chapters), tuple(seeds)
     device, precision, src = _checked(device, precision, data, executor, nbs)
     ov = parse_overrides(overrides, chs)
@@ -142,18 +165,15 @@ def reproduce(profile_name: str = 'tiny', out='runs/tiny', device=None, data=Non
         materialize(plan, store, executor, log=say, **ray_kw)
     finally:
         if started_ray: ray.shutdown()
-    bar = _bar(len(seeds) * len(chs), log)
-    try:
-        for s, run in runs.items():
-            for ch in chs:
-                t1, said = time.time(), []
-                wide = dict(run=str(run), store_dir=str(store.root), device=device, precision=precision)
-                params = {**plan.params[s][ch.name].to_dict(), **{k: v for k, v in wide.items() if v is not None}}
-                run_chapter(src/f'{ch.name}.ipynb', run/'notebooks', params, log=lambda *a, **k: said.append(a))
-                bar.write(f"{ch.name} (seed {s}): {'skipped, done already' if said else f'{time.time() - t1:.0f} s'}")
-                bar.update()
-    # the bar ends its line, also before an error is printed
-    finally: bar.close()
+    # side by side, a thread that waits for work yields its core at once (OpenMP's default spins a while first)
+    env = {'OMP_WAIT_POLICY': os.environ.get('OMP_WAIT_POLICY', 'PASSIVE')} if jobs > 1 else None
+    def chapter(s, ch):
+        t1, said = time.time(), []
+        wide = dict(run=str(runs[s]), store_dir=str(store.root), device=device, precision=precision)
+        params = {**plan.params[s][ch.name].to_dict(), **{k: v for k, v in wide.items() if v is not None}}
+        run_chapter(src/f'{ch.name}.ipynb', runs[s]/'notebooks', params, log=lambda *a, **k: said.append(a), env=env)
+        return f"{ch.name} (seed {s}): {'skipped, done already' if said else f'{time.time() - t1:.0f} s'}"
+    _run_chapters(chapter, [(s, ch) for s in seeds for ch in chs], jobs, _bar(len(seeds) * len(chs), log))
     metrics = write_report(out, runs, profile_name, seconds=time.time() - t0, **_about(profile_name, plan, store))
     say(f"done in {(time.time() - t0) / 60:.1f} min: {out/'report.html'}")
     return metrics
@@ -171,6 +191,33 @@ def _bar(total, log):
         def update(self): self.n += 1
         def close(self): pass
     return Lines()
+
+def _run_chapters(chapter, todo: list, jobs: int, bar):
+    """`chapter(*t)` for each `t` of `todo`, `jobs` at a time (threads, each driving its own kernel); each one's line
+    on `bar` as it ends. After a failure no other chapter starts; those running end, then the first error is raised.
+    Ctrl-C stops the running kernels, so that it stops the run as quickly as with one chapter at a time."""
+    try:
+        if jobs == 1:
+            for t in todo: bar.write(chapter(*t)); bar.update()
+            return
+        stop = threading.Event()                # set by the first failure: no chapter starts after it
+        def guarded(*t):
+            if stop.is_set(): return None
+            try: return chapter(*t)
+            except BaseException: stop.set(); raise
+        with ThreadPoolExecutor(jobs) as ex:
+            pending, failed = {ex.submit(guarded, *t) for t in todo}, None
+            try:
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for f in done:
+                        if f.exception() is not None: failed = failed or f
+                        elif f.result() is not None: bar.write(f.result()); bar.update()
+            except KeyboardInterrupt:
+                stop.set(); _stop_kernels(); raise
+            if failed: failed.result()
+    # the bar ends its line, also before an error is printed
+    finally: bar.close()
 
 def _ray_running() -> bool:
     try: import ray
