@@ -1,10 +1,13 @@
-import json, os, subprocess, sys, pytest
+import json, os, subprocess, sys, threading, pytest
 from pathlib import Path
 
 # Exact comparisons run on the CPU in float32, so that they cannot flake on a GPU machine: everything that picks its
 # device by default (chapters run by the notebook tests included) takes it from here; tests/test_gpu.py names CUDA.
 os.environ.setdefault('UNCERTAINTY_NN_DEVICE', 'cpu')
 os.environ.setdefault('UNCERTAINTY_NN_PRECISION', 'fp32')      # and in float32, whatever this CPU's bfloat16
+# The tiny run shares the cores with the other tests (`tiny_in_background`): OpenMP threads that wait for work yield
+# their core at once instead of spinning (before torch is imported; the numbers do not depend on it).
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,39 +25,66 @@ def have_data() -> bool: return bool(os.environ.get('UNCERTAINTY_NN_DATA')) or r
 NO_DATA = 'real CIFAR-10 not found: set $UNCERTAINTY_NN_DATA to its archive or folder'
 needs_data = pytest.mark.skipif(not have_data(), reason=NO_DATA)
 
-def wheel_env(tmp: Path) -> Path:
+def wheel_env(tmp: Path, env: dict | None = None) -> Path:
     """A virtual environment outside the clone holding this package built as a wheel (its chapters inside), and seeing
-    this environment's other packages through a `.pth` file; its `bin` folder."""
+    this environment's other packages through a `.pth` file; its `bin` folder. `env`: the environment of the commands
+    (default: this process's)."""
     dist, venv = tmp/'dist', tmp/'venv'
     subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', str(dist),
-                    str(ROOT)], check=True, cwd=tmp)
-    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(venv)], check=True)
+                    str(ROOT)], check=True, cwd=tmp, env=env)
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(venv)], check=True, env=env)
     py = venv/'bin'/'python'
     site = subprocess.run([str(py), '-c', 'import sysconfig; print(sysconfig.get_path("purelib"))'], check=True,
-                          capture_output=True, text=True).stdout.strip()
+                          capture_output=True, text=True, env=env).stdout.strip()
     ours = [p for p in sys.path if p.endswith('site-packages') and Path(p).is_dir()]
     (Path(site)/'others.pth').write_text('\n'.join(ours) + '\n')       # after its own site-packages: the wheel wins
     wheel = next(dist.glob('uncertainty_nn-*.whl'))
     subprocess.run([sys.executable, '-m', 'pip', '--python', str(py), 'install', '--no-deps', '-q', str(wheel)],
-                   check=True)
+                   check=True, env=env)
     return venv/'bin'
 
-@pytest.fixture(scope='session')
-def tiny_run(run_path, tmp_path_factory):
-    """The shared tiny run: `uncertainty-nn reproduce --profile tiny` by the package installed from its wheel, started
-    in an empty folder, into `run_path`. Every chapter notebook is executed there once (its checks included); the
-    chapter tests, the notebook of `17_reproduce`, the site and the Ray comparison read it. Its exit code and error
-    output are in `run_path/'tiny.json'`."""
-    if not have_data(): pytest.skip(NO_DATA)
-    tmp = tmp_path_factory.mktemp('wheel')
-    bin_ = wheel_env(tmp)
+def make_tiny_run(run_path: Path, tmp: Path, started: dict, env: dict):
+    """`uncertainty-nn reproduce --profile tiny --jobs 2` by the package installed from its wheel, started in an empty
+    folder with environment `env` (taken before any test could change this process's), into `run_path`; its exit code
+    and error output go to `run_path/'tiny.json'`. `started['proc']` holds the process while it runs."""
+    bin_ = wheel_env(tmp, env)
     empty = tmp/'empty'; empty.mkdir()
-    env = {**os.environ, 'PATH': f"{bin_}{os.pathsep}{os.environ['PATH']}", 'VIRTUAL_ENV': str(bin_.parent)}
+    env = {**env, 'PATH': f"{bin_}{os.pathsep}{env['PATH']}", 'VIRTUAL_ENV': str(bin_.parent)}
     env.pop('PYTHONPATH', None)
-    r = subprocess.run([str(bin_/'uncertainty-nn'), 'reproduce', '--profile', 'tiny', '--out', str(run_path)],
-                       cwd=empty, env=env, capture_output=True, text=True)
-    (run_path/'tiny.json').write_text(json.dumps(dict(returncode=r.returncode, stderr=r.stderr[-4000:],
-                                                      stdout=r.stdout[-4000:], bin=str(bin_))))
+    p = started['proc'] = subprocess.Popen(
+        [str(bin_/'uncertainty-nn'), 'reproduce', '--profile', 'tiny', '--out', str(run_path), '--jobs', '2'],
+        cwd=empty, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = p.communicate()
+    (run_path/'tiny.json').write_text(json.dumps(dict(returncode=p.returncode, stderr=err[-4000:], stdout=out[-4000:],
+                                                      bin=str(bin_))))
+
+def needs_tiny(item) -> bool: return 'tiny_run' in getattr(item, 'fixturenames', ())
+
+_TINY = {}             # the tiny run made in the background: its thread, process and error
+
+@pytest.fixture(scope='session', autouse=True)
+def tiny_in_background(request, run_path, tmp_path_factory):
+    """When a test of this session needs the tiny run (and CIFAR-10 is here), start it as the session starts, on a
+    thread that waits for its processes: the tests that do not need it run meanwhile (they come first, see
+    `pytest_collection_modifyitems`), each on whatever core the run leaves idle. Stopped if the session ends first."""
+    if have_data() and any(needs_tiny(i) for i in request.session.items):
+        tmp, env = tmp_path_factory.mktemp('wheel'), dict(os.environ)
+        def make():
+            try: make_tiny_run(run_path, tmp, _TINY, env)
+            except BaseException as e: _TINY['error'] = e
+        _TINY['thread'] = threading.Thread(target=make, daemon=True); _TINY['thread'].start()
+    yield
+    if _TINY.get('proc') and _TINY['proc'].poll() is None: _TINY['proc'].kill()
+
+@pytest.fixture(scope='session')
+def tiny_run(run_path, tiny_in_background, tmp_path_factory):
+    """The shared tiny run (`make_tiny_run`) in `run_path`, waited for. Every chapter notebook is executed there once
+    (its checks included); the chapter tests, the notebook of `17_reproduce`, the site and the Ray comparison read
+    it."""
+    if not have_data(): pytest.skip(NO_DATA)
+    if 'thread' in _TINY: _TINY['thread'].join()
+    else: make_tiny_run(run_path, tmp_path_factory.mktemp('wheel'), _TINY, dict(os.environ))  # not foreseen: made now
+    if 'error' in _TINY: raise _TINY['error']
     return run_path
 
 @pytest.fixture(scope='module')
@@ -68,6 +98,8 @@ def ray_local():
 SLOW_FIXTURES = {'tiny_run', 'site', 'ray_local'}
 
 def pytest_collection_modifyitems(config, items):
-    "Mark as slow every test that needs the tiny run, the docs site built from it, or Ray."
+    """Mark as slow every test that needs the tiny run, the docs site built from it, or Ray; and put the tests that
+    need the tiny run last, in their order, so that the others run while it is made (`tiny_in_background`)."""
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, 'fixturenames', ())): item.add_marker(pytest.mark.slow)
+    items[:] = [i for i in items if not needs_tiny(i)] + [i for i in items if needs_tiny(i)]

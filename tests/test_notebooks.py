@@ -5,7 +5,7 @@ import json, pytest
 from nbdev.config import get_config
 from nbdev.test import test_nb as run_nb
 from uncertainty_nn.config import CHAPTERS
-from conftest import ROOT, needs_data, have_data, NO_DATA
+from conftest import ROOT, needs_data
 
 RUN_CHAPTERS = [c.name for c in CHAPTERS]
 OTHERS = [p for p in sorted((ROOT/'nbs').glob('[0-9][0-9]_*.ipynb')) + [ROOT/'nbs'/'index.ipynb']
@@ -30,11 +30,7 @@ def test_chapter(name, tiny_run):
     ran = json.loads(done.read_text())['metadata']['papermill']['input_path']
     assert '/uncertainty_nn/nbs/' in ran and str(ROOT) not in ran, ran       # the wheel's own copy of the chapter
 
-@pytest.mark.parametrize('nb', OTHERS, ids=[p.stem for p in OTHERS])
-def test_notebook(nb, run_path, monkeypatch, request):
-    if nb.stem in NEED_RUN:
-        if not have_data(): pytest.skip(NO_DATA)
-        request.getfixturevalue('tiny_run')
+def run_notebook(nb, run_path, monkeypatch):
     monkeypatch.setenv('UNCERTAINTY_NN_RUN', str(run_path))
     monkeypatch.setenv('UNCERTAINTY_NN_QUIET', '1')
     monkeypatch.setenv('MPLBACKEND', 'Agg')
@@ -42,3 +38,12 @@ def test_notebook(nb, run_path, monkeypatch, request):
     ok, secs = run_nb(nb, skip_flags=cfg.tst_flags.split(), cell_timeout=cfg.cell_timeout)
     print(f"{nb.name}: {secs:.1f} s")
     assert ok, f"{nb.name} failed: its traceback is printed above (stderr)"
+
+@pytest.mark.parametrize('nb', [p for p in OTHERS if p.stem not in NEED_RUN], ids=lambda p: p.stem)
+def test_notebook(nb, run_path, monkeypatch): run_notebook(nb, run_path, monkeypatch)
+
+@needs_data
+@pytest.mark.parametrize('nb', [p for p in OTHERS if p.stem in NEED_RUN], ids=lambda p: p.stem)
+def test_notebook_on_the_tiny_run(nb, tiny_run, monkeypatch):
+    "A notebook that reads the tiny run (or CIFAR-10 itself): it finds the run done."
+    run_notebook(nb, tiny_run, monkeypatch)
