@@ -58,7 +58,9 @@ def make_tiny_run(run_path: Path, tmp: Path, started: dict, env: dict):
     (run_path/'tiny.json').write_text(json.dumps(dict(returncode=p.returncode, stderr=err[-4000:], stdout=out[-4000:],
                                                       bin=str(bin_))))
 
-def needs_tiny(item) -> bool: return 'tiny_run' in getattr(item, 'fixturenames', ())
+def needs_tiny(item) -> bool:
+    "Whether `item` asks for the tiny run: as a fixture, or when its own work is done (marked `tiny_run_at_end`)."
+    return 'tiny_run' in getattr(item, 'fixturenames', ()) or item.get_closest_marker('tiny_run_at_end') is not None
 
 _TINY = {}             # the tiny run made in the background: its thread, process and error
 
@@ -99,7 +101,10 @@ SLOW_FIXTURES = {'tiny_run', 'site', 'ray_local'}
 
 def pytest_collection_modifyitems(config, items):
     """Mark as slow every test that needs the tiny run, the docs site built from it, or Ray; and put the tests that
-    need the tiny run last, in their order, so that the others run while it is made (`tiny_in_background`)."""
+    need the tiny run last, in their order, so that the others run while it is made (`tiny_in_background`): first
+    those that work before they ask for it, then those that wait for it from the start."""
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, 'fixturenames', ())): item.add_marker(pytest.mark.slow)
-    items[:] = [i for i in items if not needs_tiny(i)] + [i for i in items if needs_tiny(i)]
+        if SLOW_FIXTURES & set(getattr(item, 'fixturenames', ())) or needs_tiny(item): item.add_marker(pytest.mark.slow)
+    late = [i for i in items if needs_tiny(i)]
+    items[:] = ([i for i in items if not needs_tiny(i)] + [i for i in late if 'tiny_run' not in i.fixturenames]
+                + [i for i in late if 'tiny_run' in i.fixturenames])

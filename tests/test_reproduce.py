@@ -117,18 +117,21 @@ def test_chapter_computing_outside_the_plan_fails_naming_the_artifact(tmp_path, 
 # ---- Ray computes the very artifacts the in-process run computed
 
 @needs_data
-def test_ray_computes_what_inprocess_computed(tiny_run, tmp_path, ray_local):
+@pytest.mark.tiny_run_at_end
+def test_ray_computes_what_inprocess_computed(tmp_path, ray_local, request):
     """One generator of the tiny run and what it rests on (a classifier and its Δ_N: every kind of artifact of the
-    chapters), computed again on Ray at its defaults into a new store: the same weights and Δ_N, bit for bit."""
+    chapters), computed again on Ray at its defaults into a new store: the same weights and Δ_N, bit for bit. Ray
+    computes first, and only then is the tiny run asked for, so this test runs while the tiny run is being made."""
     from uncertainty_nn.plan import make_plan, plan_of
     from uncertainty_nn.store import Store
     from uncertainty_nn.executors import materialize
     gen = next(g for g in make_plan('tiny', chapters=['08_pix2pix']).of_kind('generator')
                if g.ifa.classifier.arch == 'conv' and g.ifa.classifier.epochs == 1)
-    inproc, ray = Store(tiny_run/'store'), Store(tmp_path/'store')
-    plan = plan_of([gen])
-    assert [a.kind for a in plan] == ['classifier', 'ifa', 'generator'] and all(inproc.done(a) for a in plan)
+    ray, plan = Store(tmp_path/'store'), plan_of([gen])
+    assert [a.kind for a in plan] == ['classifier', 'ifa', 'generator']
     assert len(materialize(plan, ray, 'ray', log=lambda *a, **k: None)) == 3
+    inproc = Store(request.getfixturevalue('tiny_run')/'store')
+    assert all(inproc.done(a) for a in plan)
     for a in plan:
         x, y = inproc.get(a), ray.get(a)
         if a.kind == 'ifa': assert torch.equal(x.steps, y.steps), a
