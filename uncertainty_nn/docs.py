@@ -203,7 +203,8 @@ def _gallery_report(md: str, kept: set) -> str:
     return re.sub(r'!\[([^\]]*)\]\(figures/([\w-]+)\.png\)', fig, md)
 
 def gallery(run, nbs=None, name: str | None = None) -> Path:
-    "Copy run `run`'s claims, report and small figures into `nbs/images/<name>` (default: the run's profile)."
+    """Copy run `run`'s claims, report and small figures into `nbs/images/<name>` (default: the run's profile); a
+    figure the folder held from an earlier run and this run does not keep is removed."""
     run = Path(run); m = json.loads((run/'metrics.json').read_text())
     dest = find_nbs(nbs)/'images'/(name or m['profile']); dest.mkdir(parents=True, exist_ok=True)
     data = m.get('data') or {}
@@ -213,6 +214,8 @@ def gallery(run, nbs=None, name: str | None = None) -> Path:
     atomic_write(dest/'claims.json', lambda f: f.write(json.dumps(keep, indent=1, default=float).encode()))
     kept = set(kept_figures(run/'figures'))
     for n in kept: shutil.copy2(run/'figures'/f'{n}.png', dest/f'{n}.png')
+    for old in dest.glob('*.png'):
+        if old.stem not in kept: old.unlink()
     if (run/'report.md').exists():
         md = _gallery_report((run/'report.md').read_text(), kept)
         atomic_write(dest/'report.md', lambda f: f.write(md.encode()))
