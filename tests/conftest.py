@@ -62,21 +62,34 @@ def needs_tiny(item) -> bool:
     "Whether `item` asks for the tiny run: as a fixture, or when its own work is done (marked `tiny_run_at_end`)."
     return 'tiny_run' in getattr(item, 'fixturenames', ()) or item.get_closest_marker('tiny_run_at_end') is not None
 
-_TINY = {}             # the tiny run made in the background: its thread, process and error
+_TINY = {}             # the tiny run made in the background: its thread, process and error; the site's process
+
+def needs_site(item) -> bool: return 'site' in getattr(item, 'fixturenames', ())
+
+BUILD_SITE = 'import sys; from uncertainty_nn.docs import build_docs; build_docs(sys.argv[1], run=sys.argv[2])'
 
 @pytest.fixture(scope='session', autouse=True)
 def tiny_in_background(request, run_path, tmp_path_factory):
     """When a test of this session needs the tiny run (and CIFAR-10 is here), start it as the session starts, on a
     thread that waits for its processes: the tests that do not need it run meanwhile (they come first, see
-    `pytest_collection_modifyitems`), each on whatever core the run leaves idle. Stopped if the session ends first."""
-    if have_data() and any(needs_tiny(i) for i in request.session.items):
+    `pytest_collection_modifyitems`), each on whatever core the run leaves idle. When the run ends, the docs site of it
+    is built in a process of its own while the first tests that need the run run (`tiny_site`). Stopped if the
+    session ends first."""
+    items = request.session.items
+    if have_data() and any(needs_tiny(i) for i in items):
         tmp, env = tmp_path_factory.mktemp('wheel'), dict(os.environ)
+        site = tmp_path_factory.mktemp('docs')/'site' if any(needs_site(i) for i in items) else None
         def make():
-            try: make_tiny_run(run_path, tmp, _TINY, env)
+            try:
+                make_tiny_run(run_path, tmp, _TINY, env)
+                if site: _TINY['site'] = site, subprocess.Popen([sys.executable, '-c', BUILD_SITE, str(site),
+                                                                 str(run_path)], env=env, cwd=ROOT, text=True,
+                                                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             except BaseException as e: _TINY['error'] = e
         _TINY['thread'] = threading.Thread(target=make, daemon=True); _TINY['thread'].start()
     yield
-    if _TINY.get('proc') and _TINY['proc'].poll() is None: _TINY['proc'].kill()
+    for p in (_TINY.get('proc'), _TINY.get('site', (None, None))[1]):
+        if p is not None and p.poll() is None: p.kill()
 
 @pytest.fixture(scope='session')
 def tiny_run(run_path, tiny_in_background, tmp_path_factory):
@@ -88,6 +101,16 @@ def tiny_run(run_path, tiny_in_background, tmp_path_factory):
     else: make_tiny_run(run_path, tmp_path_factory.mktemp('wheel'), _TINY, dict(os.environ))  # not foreseen: made now
     if 'error' in _TINY: raise _TINY['error']
     return run_path
+
+def tiny_site(tiny_run: Path, tmp_path_factory) -> Path:
+    "The docs site of the tiny run: the one `tiny_in_background` builds as the run ends, waited for; else built here."
+    if 'site' not in _TINY:
+        from uncertainty_nn.docs import build_docs
+        return build_docs(tmp_path_factory.mktemp('docs')/'site', run=tiny_run)
+    site, p = _TINY['site']
+    out, err = p.communicate()
+    assert p.returncode == 0, f"building the site of the tiny run failed (exit code {p.returncode}):\n{err[-3000:]}"
+    return site
 
 @pytest.fixture(scope='module')
 def ray_local():

@@ -3,7 +3,7 @@ it is missing; CI installs it): what a reader sees, formulas included; and the R
 notebook generates, every link in it resolving."""
 import re, shutil, pytest
 from pathlib import Path
-from conftest import ROOT
+from conftest import ROOT, tiny_site
 
 CHROMIUM = next((p for p in map(shutil.which, ('chromium', 'chromium-browser', 'google-chrome')) if p), None)
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not found: install Debian's chromium package "
@@ -11,9 +11,9 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not found
 
 @pytest.fixture(scope='module')
 def site(tiny_run, tmp_path_factory):
-    "The site of the shared tiny run (conftest.py): its executed chapters, and the notebooks that are not chapters."
-    from uncertainty_nn.docs import build_docs
-    return build_docs(tmp_path_factory.mktemp('docs')/'site', run=tiny_run)
+    """The site of the shared tiny run (conftest.py: `build_docs` in a process of its own, started as the run ends): its
+    executed chapters, and the notebooks that are not chapters."""
+    return tiny_site(tiny_run, tmp_path_factory)
 
 @pytest.fixture(scope='module')
 def browser():
