@@ -1,5 +1,6 @@
 """Unit tests of uncertainty_nn.data on small data made here, plus the real archive when $UNCERTAINTY_NN_DATA points
 to it."""
+from concurrent.futures import ThreadPoolExecutor
 import io, pickle, tarfile, time, warnings
 import numpy as np, pytest, torch
 from PIL import Image
@@ -43,6 +44,17 @@ def test_image_folder_tree(env):
     assert d.test.x.shape == (10, 3, 32, 32)
     assert d.train.y.tolist() == [c for c, _ in expect] and d.classes == CIFAR10_CLASSES
     np.testing.assert_array_equal(d.train.x[3].permute(1, 2, 0).numpy(), expect[3][1])
+
+def test_loads_at_the_same_moment_decode_once(env, monkeypatch):
+    "Two loads of one source at once (threads here; processes alike): one decodes, the other reads its cache."
+    make_tree(env/'tree')
+    calls, real = [], D._read_folder
+    def slow(root): calls.append(root); time.sleep(1); return real(root)
+    monkeypatch.setattr(D, '_read_folder', slow)
+    with ThreadPoolExecutor(2) as ex:
+        a, b = ex.map(lambda _: load_cifar10(env/'tree', cache_dir=env/'cache'), range(2))
+    assert len(calls) == 1 and torch.equal(a.train.x, b.train.x) and torch.equal(a.test.y, b.test.y)
+    assert cache_files(env/'cache') == [f'cifar10-{D._source_key("folder", env/"tree")}.npz']     # no lock file
 
 def test_archive_equals_tree(env):
     make_tree(env/'tree')

@@ -163,6 +163,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                      'uncertainty_nn.data._first_image': ('data.html#_first_image', 'uncertainty_nn/data.py'),
                                      'uncertainty_nn.data._kind': ('data.html#_kind', 'uncertainty_nn/data.py'),
                                      'uncertainty_nn.data._load_cache': ('data.html#_load_cache', 'uncertainty_nn/data.py'),
+                                     'uncertainty_nn.data._one_at_a_time': ('data.html#_one_at_a_time', 'uncertainty_nn/data.py'),
                                      'uncertainty_nn.data._read_archive': ('data.html#_read_archive', 'uncertainty_nn/data.py'),
                                      'uncertainty_nn.data._read_batches': ('data.html#_read_batches', 'uncertainty_nn/data.py'),
                                      'uncertainty_nn.data._read_folder': ('data.html#_read_folder', 'uncertainty_nn/data.py'),
