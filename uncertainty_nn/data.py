@@ -219,25 +219,21 @@ def load_cifar10(source=None, cache_dir=None, download=True, verbose=False) -> C
             raise FileNotFoundError(f"CIFAR-10 not found. Tried: {', '.join(tried)}; torchvision download into "
                                     f"{default_data_dir()}: {err}. {_HOW_TO_GET}")
     cache = Path(cache_dir or default_data_dir()/'cache')/f"cifar10-{_source_key(kind, path)}.npz"
-    splits = _load_cache(cache) if cache.exists() else None
-    if splits is None:
-        with _one_at_a_time(cache.parent):         # another process decoding this source: wait for its cache
-            splits = _load_cache(cache) if cache.exists() else None
-            if splits is None:
-                if verbose: print(f"decoding CIFAR-10 from {path} ({kind}) ...")
-                splits = {'batches': _read_batches, 'folder': _read_folder, 'archive': _read_archive}[kind](path)
-                _save_cache(cache, *splits, source=str(path))
+    with _one_at_a_time(cache.parent):             # another process decoding this source: wait for its cache
+        splits = _load_cache(cache) if cache.exists() else None
+        if splits is None:
+            if verbose: print(f"decoding CIFAR-10 from {path} ({kind}) ...")
+            splits = {'batches': _read_batches, 'folder': _read_folder, 'archive': _read_archive}[kind](path)
+            _save_cache(cache, *splits, source=str(path))
     return Cifar10(*splits, source=str(path), kind=kind, encoding=source_encoding(kind, path))
 
 @contextlib.contextmanager
 def _one_at_a_time(folder: Path):
     "An exclusive lock on `folder` while the block runs (POSIX `flock` on the folder itself: no lock file); else none."
-    folder.mkdir(parents=True, exist_ok=True)
-    try: import fcntl
-    except ImportError: yield; return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX); yield
+    if os.name != 'posix': yield; return
+    import fcntl
+    folder.mkdir(parents=True, exist_ok=True); fd = os.open(folder, os.O_RDONLY)
+    try: fcntl.flock(fd, fcntl.LOCK_EX); yield
     finally: os.close(fd)                           # closing it releases the lock
 
 # %% ../nbs/01_data.ipynb #d1a2b3c5
