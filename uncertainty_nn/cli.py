@@ -8,9 +8,9 @@ import argparse, json, sys, warnings
 # fastai's import
 warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
 from pathlib import Path
-from .core import atomic_write
+from .core import atomic_write, UsageError
 from .store import Store, NotPlanned
-from .config import CHAPTERS, PROFILES, UsageError, profile_chapters, parse_overrides
+from .config import CHAPTERS, PROFILES, profile_chapters, parse_overrides
 from .plan import make_plan, plan_text, plan_json
 from .executors import EXECUTORS, ArtifactFailed, RunDirNotShared
 from .report import compare

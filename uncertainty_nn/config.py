@@ -7,18 +7,15 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
-from .core import notebooks_dir, RunParams
+from .core import RunParams, UsageError, find_nbs   # the last two also importable from here, as before
 from .data import DataParams
 from . import classifiers, attacks, ifa, pix2pix, tcl, frequency, theory, frontier
 
 # %% auto #0
-__all__ = ['CHAPTERS', 'RUN_WIDE', 'OPEN_SETTINGS', 'PROFILES', 'UsageError', 'Chapter', 'chapter', 'find_nbs', 'Profile',
-           'profile', 'profile_chapters', 'parse_overrides', 'chapter_params']
+__all__ = ['CHAPTERS', 'RUN_WIDE', 'OPEN_SETTINGS', 'PROFILES', 'Chapter', 'chapter', 'Profile', 'profile', 'profile_chapters',
+           'parse_overrides', 'chapter_params']
 
 # %% ../nbs/13_config.ipynb #c0f10006
-class UsageError(ValueError):
-    "Bad input to a run (profile, parameter, override, device, executor): reported in one line before anything runs."
-
 @dataclass(frozen=True)
 class Chapter:
     "An experiment chapter: its notebook's `name` (`07_ifa`), its parameters' class, and what it `needs`."
@@ -41,15 +38,6 @@ def chapter(name: str) -> Chapter:
     for c in CHAPTERS:
         if name in (c.name, c.short): return c
     raise UsageError(f"no chapter {name!r}: the chapters are {', '.join(c.short for c in CHAPTERS)}")
-
-# %% ../nbs/13_config.ipynb #c0f10009
-def find_nbs(nbs=None) -> Path:
-    "The folder of chapter notebooks: `nbs`, else those shipped with the package (or the clone's `nbs/`)."
-    p = Path(nbs) if nbs else notebooks_dir()
-    if p is None or not any((p/f'{c.name}.ipynb').exists() for c in CHAPTERS):
-        raise UsageError(f"chapter notebooks not found in {p or 'the installed package'}: reinstall uncertainty_nn, or "
-                         "pass --nbs to a folder of its notebooks")
-    return p
 
 # %% ../nbs/13_config.ipynb #c0f10011
 @dataclass

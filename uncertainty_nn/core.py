@@ -13,9 +13,10 @@ from fastcore.basics import in_notebook
 
 # %% auto #0
 __all__ = ['RUN_ENV', 'DEVICE_ENV', 'PRECISION_ENV', 'PRECISIONS', 'atomic_write', 'save_torch', 'tensor_digest', 'run_dir',
-           'flatten', 'unflatten', 'Result', 'notebooks_dir', 'gallery_dir', 'save_figure', 'seed_bars', 'is_quiet',
-           'progress', 'default_device', 'cpu_info', 'native_bf16', 'default_precision', 'tf32_mode', 'autocast_mode',
-           'precision_mode', 'provenance', 'check_value', 'default', 'Params', 'RunParams', 'borrowed']
+           'flatten', 'unflatten', 'Result', 'notebooks_dir', 'gallery_dir', 'UsageError', 'find_nbs', 'save_figure',
+           'seed_bars', 'is_quiet', 'progress', 'default_device', 'cpu_info', 'native_bf16', 'default_precision',
+           'tf32_mode', 'autocast_mode', 'precision_mode', 'provenance', 'check_value', 'default', 'Params',
+           'RunParams', 'borrowed']
 
 # %% ../nbs/00_core.ipynb #c0a1e006
 def _umask() -> int:
@@ -106,6 +107,18 @@ def notebooks_dir() -> Path | None:
 def gallery_dir(name: str) -> Path:
     "A finished run's gallery (`uncertainty-nn gallery`): `images/<name>` beside the chapter notebooks."
     return (notebooks_dir() or Path('nbs'))/'images'/name
+
+# %% ../nbs/00_core.ipynb #c0a1e061
+class UsageError(ValueError):
+    "Bad input to a run (profile, parameter, override, device, executor): reported in one line before anything runs."
+
+def find_nbs(nbs=None) -> Path:
+    "The folder of chapter notebooks: `nbs`, else those shipped with the package (or the clone's `nbs/`)."
+    p = Path(nbs) if nbs else notebooks_dir()
+    if p is None or not any(p.glob('[0-9][0-9]_*.ipynb')):
+        raise UsageError(f"chapter notebooks not found in {p or 'the installed package'}: reinstall uncertainty_nn, or "
+                         "pass --nbs to a folder of its notebooks")
+    return p
 
 # %% ../nbs/00_core.ipynb #c0a1e018
 def save_figure(fig, run, name: str) -> Path:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import html, json, re, shutil, tempfile
 from pathlib import Path
 from string import Template
-from .core import atomic_write
-from .config import find_nbs
+from .core import atomic_write, find_nbs
 from .evidence import claims_table
 
 # %% auto #0

@@ -8,7 +8,7 @@ import os, socket, time, uuid
 from pathlib import Path
 import torch
 from .store import Store
-from .config import UsageError
+from .core import UsageError
 from .plan import Plan
 
 # %% auto #0

@@ -8,10 +8,10 @@ import contextlib, json, os, tempfile, threading, time
 from concurrent.futures import ThreadPoolExecutor, FIRST_COMPLETED, wait
 from pathlib import Path
 import torch
-from .core import atomic_write, default_precision, provenance, cpu_info
+from .core import atomic_write, default_precision, provenance, cpu_info, UsageError, find_nbs
 from .data import find_source, DataSourceError
 from .store import Store
-from .config import UsageError, OPEN_SETTINGS, find_nbs, profile, profile_chapters, parse_overrides
+from .config import OPEN_SETTINGS, profile, profile_chapters, parse_overrides
 from .plan import make_plan, provenance_of, artifact_seconds
 from .executors import EXECUTORS, materialize, connect_ray
 from .report import write_report
