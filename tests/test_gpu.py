@@ -4,7 +4,7 @@ Every machine runs the checks for CPU bfloat16; a machine with CUDA also runs th
 `precision='fp32'` asks) and CUDA bfloat16. IFA and BIM amplify rounding differences over their steps, so the
 gradients are compared by the signs of one step; accuracies are compared on data whose robust accuracy is neither 0
 nor 1 (a faint class signal a small network learns but BIM at 8/255 partly erases). Tolerances are stated in each test.
-Exact comparisons live in the other test files, pinned to CPU float32 (tests/conftest.py)."""
+Exact comparisons live in the other test files, on the CPU in float32 (the library's default; tests/conftest.py)."""
 import pytest, torch
 from uncertainty_nn.data import Split
 from uncertainty_nn.classifiers import train_classifier

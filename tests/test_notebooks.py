@@ -45,5 +45,6 @@ def test_notebook(nb, run_path, monkeypatch): run_notebook(nb, run_path, monkeyp
 @needs_data
 @pytest.mark.parametrize('nb', [p for p in OTHERS if p.stem in NEED_RUN], ids=lambda p: p.stem)
 def test_notebook_on_the_tiny_run(nb, tiny_run, monkeypatch):
-    "A notebook that reads the tiny run (or CIFAR-10 itself): it finds the run done."
+    "A notebook that reads the tiny run (or CIFAR-10 itself): it finds the run done, asking for its precision, fp32."
+    monkeypatch.setenv('UNCERTAINTY_NN_PRECISION', 'fp32')
     run_notebook(nb, tiny_run, monkeypatch)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 import matplotlib.pyplot as plt
-from .core import default_device, default_precision, precision_mode, borrowed, Result
+from .core import default_device, precision_mode, borrowed, Result
 from .data import Split, as_unit
 from .evidence import Claim, effect, room
 from .classifiers import ClassifierParams, ClassifierSpec, learned
@@ -120,7 +120,7 @@ def pgd(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float = 8/255, 
 ATTACKS = {'fgsm': fgsm, 'bim': bim, 'pgd': pgd}
 
 # %% ../nbs/06_attacks.ipynb #129bd108
-def robust_accuracy(model: nn.Module, data: Split | tuple, attack='bim', bs: int = 256, device=None, precision=None,
+def robust_accuracy(model: nn.Module, data: Split | tuple, attack='bim', bs: int = 256, device=None, precision='fp32',
                     channels_last: bool = True, per_image: bool = False, **attack_kw) -> dict:
     "Clean and robust accuracy of `model` on `data` (a `Split` or `(x, y)`) under `attack` (a name or a function)."
     x, y = (data.x, data.y) if isinstance(data, Split) else data
@@ -128,7 +128,7 @@ def robust_accuracy(model: nn.Module, data: Split | tuple, attack='bim', bs: int
     atk = ATTACKS[attack] if isinstance(attack, str) else attack
     dev = default_device(device)
     oks, oks_adv = [], []
-    with borrowed(model, dev, channels_last), eval_mode(model), precision_mode(dev, default_precision(dev, precision)):
+    with borrowed(model, dev, channels_last), eval_mode(model), precision_mode(dev, precision):
         for i in range(0, len(y), bs):
             xb, yb = as_unit(x[i:i+bs]).to(dev), y[i:i+bs].to(dev)
             if channels_last: xb = xb.contiguous(memory_format=torch.channels_last)

@@ -19,7 +19,7 @@ from fastai.callback.channelslast import ChannelsLast  # noqa: F401  (Learner.to
 from fastai.torch_core import TensorImage, TensorCategory, set_seed
 from fastai.vision.core import IntToFloatTensor
 from fasttransform import Transform
-from .core import default_device, default_precision, tf32_mode, is_quiet, default, Result, save_figure
+from .core import default_device, checked_precision, tf32_mode, is_quiet, default, Result, save_figure
 from .data import Split, DataParams, split_digest, subset
 from .store import Artifact, DataSpec, Store
 from .evidence import stage
@@ -108,12 +108,12 @@ def _history(learn) -> list:
 
 # %% ../nbs/05_classifiers.ipynb #6c0b1a02
 def train_classifier(arch: str, train: Split, valid: Split, epochs: int, size='small', lr=3e-3, bs=128, wd=5e-4,
-                     augment=True, seed=0, device=None, quiet=None, precision=None, channels_last=True,
+                     augment=True, seed=0, device=None, quiet=None, precision='fp32', channels_last=True,
                      cbs=None) -> nn.Module:
     "Train `arch` at `size` on `train` for `epochs` (one-cycle; fastai callbacks `cbs`); in eval mode on the CPU."
     if epochs < 1: raise ValueError(f"epochs must be at least 1, got {epochs}")
     dev = default_device(device)
-    precision = default_precision(dev, precision)
+    precision = checked_precision(dev, precision)
     set_seed(seed)                                               # without fastai's reproducible=True: see the prose
     model = build_classifier(arch, size)
     on = lambda s: Split(s.x.to(dev), s.y.to(dev)) if dev.type == 'cuda' else s      # on a GPU the images live there
@@ -163,7 +163,7 @@ class ClassifierSpec(Artifact):
     @classmethod
     def of(cls, p: ModelParams, arch: str, epochs: int) -> ClassifierSpec:
         "The classifier `arch` trained `epochs` epochs, as a chapter with parameters `p` uses it."
-        return cls(DataSpec.of(p), arch, p.size, epochs, p.seed, precision=p.resolved_precision())
+        return cls(DataSpec.of(p), arch, p.size, epochs, p.seed, precision=p.precision)
     def params(self):
         net = SIZES.get(self.arch, {}).get(self.size)       # what the size stands for (unknown ones fail in training)
         return dict(data=self.data.key, arch=self.arch, size=self.size, net=net, epochs=self.epochs, seed=self.seed,

@@ -14,9 +14,9 @@ from fastcore.basics import in_notebook
 # %% auto #0
 __all__ = ['RUN_ENV', 'DEVICE_ENV', 'PRECISION_ENV', 'PRECISIONS', 'atomic_write', 'save_torch', 'tensor_digest', 'run_dir',
            'flatten', 'unflatten', 'Result', 'notebooks_dir', 'gallery_dir', 'UsageError', 'find_nbs', 'save_figure',
-           'seed_bars', 'is_quiet', 'progress', 'default_device', 'cpu_info', 'native_bf16', 'default_precision',
-           'tf32_mode', 'autocast_mode', 'precision_mode', 'provenance', 'check_value', 'default', 'Params',
-           'RunParams', 'borrowed']
+           'seed_bars', 'is_quiet', 'progress', 'default_device', 'cpu_info', 'native_bf16', 'checked_precision',
+           'default_precision', 'tf32_mode', 'autocast_mode', 'precision_mode', 'provenance', 'check_value', 'default',
+           'Params', 'RunParams', 'borrowed']
 
 # %% ../nbs/00_core.ipynb #c0a1e006
 def _umask() -> int:
@@ -171,14 +171,18 @@ def native_bf16(device) -> bool:
     if dev.type == 'cuda': return torch.cuda.get_device_capability(dev) >= (8, 0)
     return dev.type == 'cpu' and cpu_info()['native_bf16']
 
+def checked_precision(device, precision: str) -> str:
+    "`precision` if `device` computes in it, else a `ValueError` saying what to use instead."
+    if precision not in PRECISIONS: raise ValueError(f"precision must be one of fp32, tf32, bf16, got {precision!r}")
+    if precision == 'tf32' and default_device(device).type != 'cuda':
+        raise ValueError(f"precision 'tf32' exists on CUDA only, not on {default_device(device)}: use fp32")
+    return precision
+
 def default_precision(device=None, precision: str | None = None) -> str:
-    "`precision`, else `$UNCERTAINTY_NN_PRECISION`, else bf16 where `device` has it natively, else fp32; checked."
+    "A run's precision, decided once (`make_plan`): `precision`, else `$UNCERTAINTY_NN_PRECISION`, else the device's."
     dev = default_device(device)
-    p = precision or os.environ.get(PRECISION_ENV) or ('bf16' if native_bf16(dev) else 'fp32')
-    if p not in PRECISIONS: raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {p!r}")
-    if p == 'tf32' and dev.type != 'cuda':
-        raise ValueError(f"precision 'tf32' exists on CUDA only, not on {dev}: use fp32")
-    return p
+    machine = os.environ.get(PRECISION_ENV) or ('bf16' if native_bf16(dev) else 'fp32')      # bf16 where native
+    return checked_precision(dev, precision or machine)
 
 # %% ../nbs/00_core.ipynb #c0a1e025
 @contextlib.contextmanager
@@ -196,8 +200,9 @@ def autocast_mode(device, precision: str):
     return torch.autocast(torch.device(device).type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
 
 @contextlib.contextmanager
-def precision_mode(device, precision: str):
-    "Compute the block in `precision` on `device` (see `default_precision`)."
+def precision_mode(device, precision: str = 'fp32'):
+    "Compute the block in `precision` on `device` (checked: `checked_precision`)."
+    checked_precision(device, precision)
     with tf32_mode(device, precision == 'tf32'), autocast_mode(device, precision): yield
 
 # %% ../nbs/00_core.ipynb #c0a1e028
@@ -271,11 +276,10 @@ class RunParams(Params):
     data_source: str | None = None    # CIFAR-10 source (None: $UNCERTAINTY_NN_DATA, else the default data directory)
     seed: int = 0
     device: str | None = None         # None: CUDA when available, else the CPU
-    precision: str | None = None      # 'fp32' | 'tf32' | 'bf16' (None: bf16 where the device has it natively)
+    precision: str = 'fp32'           # 'fp32' | 'tf32' | 'bf16': a run sets the one it decided (`default_precision`)
     store_dir: str | None = None      # artifact store (None: <run>/store; see 02_store)
     planned: bool = False             # True in a run: an artifact missing from the store is an error, not computed
     def run_dir(self) -> Path: return run_dir(self.run)
-    def resolved_precision(self) -> str: return default_precision(self.device, self.precision)
 
 # %% ../nbs/00_core.ipynb #c0a1e031
 @contextlib.contextmanager

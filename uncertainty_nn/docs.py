@@ -208,7 +208,7 @@ def gallery(run, nbs=None, name: str | None = None) -> Path:
     dest = find_nbs(nbs)/'images'/(name or m['profile']); dest.mkdir(parents=True, exist_ok=True)
     data = m.get('data') or {}
     keep = dict(profile=m['profile'], seeds=m['seeds'], seconds=m.get('seconds'), machine=m.get('machine'),
-                artifact_seconds=m.get('artifact_seconds'),
+                artifact_seconds=m.get('artifact_seconds'), precision=m.get('precision'),
                 claims=m['claims'], data=f"{data.get('encoding', 'data not recorded')}, digest {data.get('digest')}")
     atomic_write(dest/'claims.json', lambda f: f.write(json.dumps(keep, indent=1, default=float).encode()))
     kept = set(kept_figures(run/'figures'))
@@ -232,7 +232,8 @@ def gallery_about(folder) -> str:
     took = f", {g['seconds'] / 60:.0f} minutes" if g.get('seconds') else ''
     if g.get('artifact_seconds'): took = f", {g['artifact_seconds'] / 60:.0f} minutes of computing its artifacts"
     return (f"Profile `{g['profile']}`, seeds {', '.join(map(str, g['seeds']))}{took}"
-            + (f" on {g['machine']}" if g.get('machine') else '') + f"; data: {g.get('data', 'not recorded')}. "
+            + (f" on {g['machine']}" if g.get('machine') else '')
+            + (f" in {g['precision']}" if g.get('precision') else '') + f"; data: {g.get('data', 'not recorded')}. "
             "Generated from that run's `metrics.json` by `uncertainty-nn gallery`; intervals are 95% bootstrap "
             + ("intervals over images and seeds." if len(g['seeds']) > 1 else
                "intervals over images only: one seed, so they do not cover how much training varies."))

@@ -97,7 +97,7 @@ def high_energy_share(delta: torch.Tensor, radius: float = 8) -> torch.Tensor:
 def delta1_spec(p: FrequencyParams, arch: str, epochs: int, split: str) -> IFASpec:
     "Δ₁ (one IFA step) of `n_freq` images of `split` for classifier `arch` at `epochs`."
     return IFASpec(ClassifierSpec.of(p, arch, epochs), split, p.n_freq, p.eps, 1, False,
-                   precision=p.resolved_precision())
+                   precision=p.precision)
 
 def needs(p: FrequencyParams) -> list:
     "The artifacts this chapter reads: Δ₁ of training and test images for each classifier at each N_epoch."

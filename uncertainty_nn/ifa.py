@@ -11,7 +11,7 @@ from typing import ClassVar
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 import matplotlib.pyplot as plt
 from fastcore.basics import patch
-from .core import (atomic_write, save_torch, tensor_digest, default_device, default_precision,
+from .core import (atomic_write, save_torch, tensor_digest, default_device, checked_precision,
                                  precision_mode, borrowed, progress, default, Params, Result, seed_bars)
 from .data import Split, as_unit, subset
 from .store import Artifact, content_key
@@ -134,13 +134,13 @@ def _resume_dir(out, cfg: dict) -> Path | None:
 # %% ../nbs/07_ifa.ipynb #1d76ba49
 def ifa(model: nn.Module, x: torch.Tensor | Split, y: torch.Tensor | None = None, eps: float = 8/255, n_iter: int = 200,
         clamp: bool = False, record_at=(), ra_steps: int = 4, bs: int = 256, device=None, out=None, quiet=None,
-        precision=None, channels_last: bool = False) -> IFAResult:
+        precision='fp32', channels_last: bool = False) -> IFAResult:
     "Run IFA (Eq. 1) for `n_iter` steps on images `x` (uint8 or [0, 1]) with true labels `y`; resumable in `out`."
     if isinstance(x, Split): x, y = x.x, x.y
     _check_ifa_args(x, eps, n_iter, clamp)
     record_at = sorted({int(n) for n in record_at if 0 <= n <= n_iter})
     dev = default_device(device)
-    precision = default_precision(dev, precision)
+    precision = checked_precision(dev, precision)
     digest = tensor_digest(x, y)
     cfg = dict(eps=eps, n_iter=n_iter, clamp=clamp, record_at=record_at, ra_steps=ra_steps, bs=bs, digest=digest,
                model=model_digest(model), precision=precision, channels_last=channels_last)
@@ -269,7 +269,7 @@ def plot_fig3(results: list) -> plt.Figure:
 def ifa_spec(p: IFASettings, arch: str, epochs: int, record_at=None) -> IFASpec:
     "Δ_N of the `n_ifa` training images for classifier `arch` at `epochs`, as chapters with parameters `p` use it."
     return IFASpec(ClassifierSpec.of(p, arch, epochs), 'train', p.n_ifa, p.eps, p.n_iter, p.clamp,
-                   tuple(p.record_at if record_at is None else record_at), p.ra_steps, precision=p.resolved_precision())
+                   tuple(p.record_at if record_at is None else record_at), p.ra_steps, precision=p.precision)
 
 def needs(p: IFAParams) -> list:
     "The artifacts this chapter reads: Δ_N of each classifier, measured at `record_at`."

@@ -6,7 +6,7 @@
 from __future__ import annotations
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
-from .core import save_torch, default_device, default_precision, precision_mode, borrowed
+from .core import save_torch, default_device, precision_mode, borrowed
 from .data import Split, as_unit
 
 # %% auto #0
@@ -110,14 +110,14 @@ def build_classifier(arch: str, size: str = 'small', **kwargs) -> nn.Sequential:
 
 # %% ../nbs/04_networks.ipynb #a5e2c7f1
 @torch.no_grad()
-def predict(model: nn.Module, x: torch.Tensor, bs=512, device=None, precision=None) -> torch.Tensor:
+def predict(model: nn.Module, x: torch.Tensor, bs=512, device=None, precision='fp32') -> torch.Tensor:
     "Predicted labels `(N,)` of images `x` `(N, 3, 32, 32)`."
     dev = default_device(device)
-    with borrowed(model, dev), precision_mode(dev, default_precision(dev, precision)):
+    with borrowed(model, dev), precision_mode(dev, precision):
         model.eval()
         return torch.cat([model(as_unit(x[i:i+bs]).to(dev)).argmax(1).cpu() for i in range(0, len(x), bs)])
 
-def evaluate(model: nn.Module, split: Split, bs=512, device=None, precision=None) -> float:
+def evaluate(model: nn.Module, split: Split, bs=512, device=None, precision='fp32') -> float:
     "Accuracy of `model` on `split`, in [0, 1]."
     return (predict(model, split.x, bs, device, precision) == split.y.cpu()).float().mean().item()
 

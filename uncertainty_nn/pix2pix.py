@@ -10,7 +10,7 @@ from typing import ClassVar
 import torch, torch.nn as nn, torch.nn.functional as F
 import matplotlib.pyplot as plt
 from fastai.torch_core import set_seed
-from .core import (tensor_digest, default_device, default_precision, precision_mode, autocast_mode,
+from .core import (tensor_digest, default_device, checked_precision, precision_mode, autocast_mode,
                                  tf32_mode, borrowed, progress, default, Params, Result)
 from .data import Split, as_unit
 from .store import Artifact
@@ -117,10 +117,10 @@ def held_out_split(n: int, share: float, seed: int = 0) -> tuple[torch.Tensor, t
 
 # %% ../nbs/08_pix2pix.ipynb #10f5b98b
 @torch.no_grad()
-def pair_errors(G: nn.Module, x: torch.Tensor, delta: torch.Tensor, bs: int = 256, device=None, precision=None):
+def pair_errors(G: nn.Module, x: torch.Tensor, delta: torch.Tensor, bs: int = 256, device=None, precision='fp32'):
     "Per pair, in the generator's units (Δ/scale): mean |G(x) − Δ| and mean |Δ| (the error of a zero output)."
     dev = default_device(device); errs = []
-    with borrowed(G, dev), precision_mode(dev, default_precision(dev, precision)):
+    with borrowed(G, dev), precision_mode(dev, precision):
         G.eval()
         for i in range(0, len(x), bs):
             real = (delta[i:i+bs] / G.scale.cpu()).to(dev)
@@ -160,12 +160,12 @@ def _epoch(G, D, opt_g, opt_d, split, delta, scale, perm, bs, lam, dev, precisio
 # %% ../nbs/08_pix2pix.ipynb #9b2d4e62
 def train_pix2pix(split: Split, ifa_res: IFAResult, epochs: int = 10, bs: int = 64, lr: float = 2e-4, lam: float = 100.,
                   ngf: int = 64, ndf: int = 64, seed: int = 0, device=None, quiet=None, d_layers: int = 1,
-                  dropout: float = 0.0, precision=None, held_out: float = 0.0, patience: int | None = None):
+                  dropout: float = 0.0, precision='fp32', held_out: float = 0.0, patience: int | None = None):
     "Train Pix2Pix on `(split.x, ifa_res.delta)`; `(G, D, history)`, G in eval mode on the CPU with `G.meta` filled in."
     _check_pairs(split, ifa_res)
     if epochs < 1: raise ValueError(f"epochs must be at least 1, got {epochs}")
     dev = default_device(device)
-    precision = default_precision(dev, precision)
+    precision = checked_precision(dev, precision)
     set_seed(seed)
     delta = ifa_res.delta
     scale = max(delta.abs().max().item(), ifa_res.unit)
@@ -226,7 +226,7 @@ class GeneratorSpec(Artifact):
         "The generator for classifier `arch` at `epochs`, as chapters with parameters `p` use it."
         return cls(ifa_spec(p, arch, epochs, record_at=[0, p.n_iter]), p.p2p_epochs, ngf=p.ngf, ndf=p.ndf, seed=p.seed,
                    d_layers=p.d_layers, dropout=p.g_dropout, held_out=p.p2p_held_out, patience=p.p2p_patience,
-                   precision=p.resolved_precision())
+                   precision=p.precision)
     def params(self):
         return dict(ifa=self.ifa.key, epochs=self.epochs, bs=self.bs, lr=self.lr, lam=self.lam, ngf=self.ngf,
                     ndf=self.ndf, seed=self.seed, d_layers=self.d_layers, dropout=self.dropout, held_out=self.held_out,

@@ -19,6 +19,7 @@ class Plan:
     "The artifacts of a run, each once, dependencies first; `params` holds every chapter's parameters by seed."
     artifacts: list
     params: dict = field(default_factory=dict)      # {seed: {chapter name: Params}}
+    precision: str = 'fp32'                         # the run's one precision, as `make_plan` resolved it
     def __len__(self): return len(self.artifacts)
     def __iter__(self): return iter(self.artifacts)
     def of_kind(self, kind): return [a for a in self.artifacts if a.kind == kind]
@@ -36,13 +37,13 @@ def plan_of(needs) -> Plan:
 def make_plan(profile='tiny', seeds=(0,), overrides=None, data=None, chapters=None, device=None,
               precision=None) -> Plan:
     "The plan of `profile` for `seeds` with `overrides` (`parse_overrides`) over `chapters` (default: the profile's)."
-    precision = default_precision(device, precision)              # the run's one precision, in every artifact's key
+    precision = default_precision(device, precision)    # the one place a run asks the machine: in every key and chapter
     wide = dict(data_source=None if data is None else str(data), device=device, precision=precision, planned=True)
     chs = profile_chapters(profile, chapters)
     params = {s: {ch.name: chapter_params(profile, ch, overrides, seed=s, **wide) for ch in chs} for s in seeds}
     needed = [a for s in seeds for ch in chs if ch.needs for a in ch.needs(params[s][ch.name])]
     plan = plan_of(needed)
-    plan.params = params
+    plan.params, plan.precision = params, precision
     return plan
 
 # %% ../nbs/14_plan.ipynb #d44a174e

@@ -114,6 +114,8 @@ def report_markdown(m: dict, figures: list) -> str:
             + (f" (its artifacts took {m['artifact_seconds'] / 60:.1f} min to compute, in this run or an earlier one "
                "into the same store)" if m.get('artifact_seconds') else '')
             + (f" on {m['machine']}" if m.get('machine') else '') + ". Every number is in `metrics.json`.\n\n"
+            + (f"**Precision**: {m['precision']}, decided once for the run (native bfloat16 on this CPU: "
+               f"{'yes' if m.get('bf16_native') else 'no'}).\n\n" if m.get('precision') else '')
             + (f"**Data**: {data.get('source')}, {data.get('encoding')}; digest {data.get('digest')}.\n\n"
                if data else '')
             + (f"**Artifacts computed on**: {', '.join(f'{k} (×{v})' for k, v in m['provenance'].items())}.\n"

@@ -8,7 +8,7 @@ import contextlib, json, os, tempfile, threading, time
 from concurrent.futures import ThreadPoolExecutor, FIRST_COMPLETED, wait
 from pathlib import Path
 import torch
-from .core import atomic_write, default_precision, provenance, cpu_info, UsageError, find_nbs
+from .core import atomic_write, checked_precision, provenance, cpu_info, UsageError, find_nbs
 from .data import find_source, DataSourceError
 from .store import Store
 from .config import OPEN_SETTINGS, profile, profile_chapters, parse_overrides
@@ -38,9 +38,10 @@ def check_device(device: str | None) -> str | None:
         raise UsageError(f"--device {device}: uncertainty_nn runs on cpu, cuda or mps, not {d.type}")
     return device
 
-def check_precision(device: str | None, precision: str | None) -> str:
-    "The run's precision (chapter `00_core`): `precision` if this device runs it, else the device's default."
-    try: return default_precision(device, precision)
+def check_precision(device: str | None, precision: str | None) -> str | None:
+    "`precision` if this device computes in it (None: the plan decides, chapter `14_plan`), else a `UsageError`."
+    if precision is None: return None
+    try: return checked_precision(device, precision)
     except ValueError as e: raise UsageError(f"--precision {precision}: {e}") from None
 
 def check_data(data) -> None:
@@ -134,7 +135,7 @@ def _about(profile_name: str, plan, store) -> dict:
     artifacts took to compute (as each recorded it, whichever invocation made it), its open settings."""
     pr, m = profile(profile_name), provenance()
     return dict(machine=f"{m['cpu']} ({m['threads']} threads), {m['device']}, torch {m['torch']}",
-                artifact_seconds=artifact_seconds(plan, store),
+                precision=plan.precision, artifact_seconds=artifact_seconds(plan, store),
                 bf16_native=cpu_info()['native_bf16'], provenance=provenance_of(plan, store),
                 open_settings={**OPEN_SETTINGS, **pr.open_settings}, reductions=pr.reductions)
 
@@ -155,6 +156,7 @@ def reproduce(profile_name: str = 'tiny', out='runs/tiny', device=None, data=Non
     try:
         out, t0 = Path(out).resolve(), time.time()
         plan = make_plan(profile_name, seeds, ov, data, [c.name for c in chs], device, precision)
+        precision = plan.precision                  # decided once, by the plan: every artifact and chapter gets it
         store = Store(out/'store', device=device, quiet=True)
         runs = {s: (out if len(seeds) == 1 else out/f'seed_{s}') for s in seeds}
         out.mkdir(parents=True, exist_ok=True)
