@@ -178,8 +178,8 @@ def _stage_rows(a, dev):
               for v, kw in VARIANTS.items()}
         secs = timeit(*it.values(), reps=a.reps, dev=dev)
         rows[f'IFA {arch}'] = {v: (t, len(x) * a.iters, it[v]()) for v, t in zip(VARIANTS, secs)}
-    p2p = {v: (lambda kw=kw: train_pix2pix(x, res, epochs=1, ngf=a.ngf, ndf=a.ngf, device=dev, quiet=True,
-                                           precision=kw['precision']))
+    p2p = {v: (lambda kw=kw: train_pix2pix(x, res, updates=max(2, len(x) // 64), ngf=a.ngf, ndf=a.ngf, device=dev,
+                                           quiet=True, precision=kw['precision']))
            for v, kw in VARIANTS.items() if not kw['channels_last']}                  # Pix2Pix has no layout option
     rows['Pix2Pix'] = {v: (t, len(x), None) for v, t in zip(p2p, timeit(*p2p.values(), reps=a.reps, dev=dev))}
     return rows

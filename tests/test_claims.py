@@ -46,7 +46,11 @@ def test_fgsm(kept, want):
 
 def test_a_failed_stage_makes_the_verdict_undecided():
     row = claim_fgsm.judge(seeds(fig1(0.1, learned=False)), n_boot=200)
-    assert row['verdict'] == 'undecided' and 'conv did not learn' in row['effects'][0]['reason']
+    e = row['effects'][0]
+    assert row['verdict'] == 'undecided' and e['reason'].startswith('conv (seed')
+    assert 'conv did not learn' in e['failed'][0]['why']
+    from uncertainty_nn.evidence import claims_details
+    assert claims_details([row]).count('conv did not learn') == len(e['failed'])     # each failed stage's reason once
 
 # --- Fig 3 -----------------------------------------------------------------------------------------------------------
 def fig3(d_ta, d_ra, ta0=0.6, ra0=0.05):
@@ -67,7 +71,7 @@ def test_ifa(d_ta, d_ra, want):
 def test_ifa_with_no_room_to_rise_is_undecided():
     "TA already 100% at n = 0 cannot rise: the effect is 0 but the claim is not contradicted by it."
     row = claim_ifa.judge(seeds(fig3(0.0, 0.3, ta0=1.0)), n_boot=200)
-    assert row['verdict'] == 'undecided' and 'at the bound' in row['effects'][0]['reason']
+    assert row['verdict'] == 'undecided' and 'at the bound' in row['effects'][0]['failed'][0]['why']
 
 def test_ifa_reads_the_iterations_every_seed_recorded():
     a, b = fig3(0.3, 0.3)(), fig3(0.3, 0.3)()
@@ -91,9 +95,12 @@ def fig6(cl_ta, cl_ra, tcl_ta, tcl_ra, gain_ta=0.0, gain_ra=0.0, epochs=('1', '5
         for i, e in enumerate(epochs):
             r = 0.5 if err is None else err[i]
             pi[e]['held'] = dict(err=np.full(50, r) + 0.01 * rng.standard_normal(50), zero=np.ones(50))
+        for e in epochs: pi[e]['pairs'] = {'gan-270': pi[e]['tcl']}               # one generator: the headline one
         res = {e: {f'{k}_{q}': float(pi[e][k][q].mean()) for k in ('cl', 'tcl') for q in ('ta', 'ra')} for e in epochs}
-        st = {e: dict(classifier=OK, ifa=OK, generator=OK) for e in epochs}
-        return Fig6(eps=8/255, n_iter=20, n_ifa=300, n_test=N, ra_steps=4, p2p_epochs=5, ngf=16,
+        for e in epochs: res[e]['pairs'] = {'gan-270': dict(variant='gan', n_pairs=270, tcl_ta=res[e]['tcl_ta'],
+                                                            tcl_ra=res[e]['tcl_ra'])}
+        st = {e: dict(classifier=OK, ifa=OK, generator=OK, generators={'gan-270': OK}) for e in epochs}
+        return Fig6(eps=8/255, n_iter=20, n_ifa=300, n_test=N, ra_steps=4, updates=30, ngf=16, headline='gan-270',
                     epoch_list=list(epochs),
                     size='tiny', results={'conv': res}, stages={'conv': st}, per_image={'conv': pi})
     return make

@@ -10,7 +10,9 @@ from uncertainty_nn.core import borrowed
 from uncertainty_nn.networks import build_classifier, predict, evaluate
 from uncertainty_nn.attacks import fgsm, bim, pgd, robust_accuracy, input_grad, signed_step, eval_mode
 from uncertainty_nn.ifa import ifa, model_digest
-from uncertainty_nn.pix2pix import Pix2PixGenerator, pair_errors, receptive_field
+from uncertainty_nn.networks import Pix2PixGenerator, receptive_field
+from uncertainty_nn.predictors import pair_errors, functional_check, judge, ifa_floor
+from uncertainty_nn.ifa import ifa as run_ifa
 from uncertainty_nn.tcl import TCL
 from uncertainty_nn.theory import loss_line
 from uncertainty_nn.frontier import sigma_summary, trades_adversary
@@ -27,6 +29,11 @@ CALLS = {
     'ifa': (lambda m, **kw: ifa(m, X8, Y, n_iter=2, record_at=[0, 2], quiet=True, **kw), True),
     'sigma_summary': (lambda m, **kw: sigma_summary(m, X8[:1], Y[:1], n_pixels=2, n_grid=9, **kw), True),
     'pair_errors': (lambda G, **kw: pair_errors(G, X8, torch.zeros(6, 3, 32, 32), **kw), True),
+    'functional_check': (lambda m, **kw: functional_check(m, X8, Y, X * 0, X * 0, torch.zeros(10, 3, 32, 32), **kw),
+                         True),
+    'ifa_floor': (lambda m, **kw: ifa_floor(m, X8, Y, X * 0, _pairs(m), 1.0, **kw), True),
+    'judge': (lambda m, **kw: judge(m, Split(X8, Y), _pairs(m), X[3:] * 0, torch.arange(3), torch.arange(3, 6), 1.0,
+                                    n_boot=10, **kw), True),
     'fgsm': (lambda m: fgsm(m, X, Y), False),
     'bim': (lambda m: bim(m, X, Y), False),
     'pgd': (lambda m: pgd(m, X, Y, steps=2), False),
@@ -40,6 +47,8 @@ CALLS = {
     'borrowed': (lambda m, **kw: _within(borrowed(m, **kw)), True),
 }
 CHANGES_THE_MODEL = {'load_weights'}     # its job is to put a checkpoint's weights into the model it is given
+
+def _pairs(m): return run_ifa(m, X8, Y, n_iter=1, quiet=True, device='cpu')     # Δ_1 of the six images
 
 def _within(context):
     with context: return context

@@ -87,7 +87,7 @@ def test_a_run_counts_the_seconds_its_artifacts_took(tmp_path):
 
 def test_overrides_reach_the_plan():
     p = make_plan('tiny', overrides=parse_overrides(['07_ifa.n_iter=3', 'n_ifa=50']),
-                  chapters=['07_ifa', '08_pix2pix'])
+                  chapters=['07_ifa', '09_pix2pix'])
     assert sorted({(a.n_iter, a.count()) for a in p.of_kind('ifa')}) == [(3, 50), (20, 50)]
 
 @needs_data

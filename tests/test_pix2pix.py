@@ -1,8 +1,9 @@
-"Pix2Pix: shapes and range, training, checkpoints (TCL is checked in its chapter, 09_tcl)."
+"Pix2Pix: shapes and range, training, checkpoints (TCL is checked in its chapter, 10_tcl)."
 import pytest, torch, torch.nn as nn
 from uncertainty_nn.data import Split
-from uncertainty_nn.pix2pix import Pix2PixGenerator, PatchDiscriminator, train_pix2pix, load_generator
-from uncertainty_nn.networks import build_classifier, save_checkpoint, CheckpointError
+from uncertainty_nn.pix2pix import train_pix2pix
+from uncertainty_nn.networks import (Pix2PixGenerator, PatchDiscriminator, build_classifier, save_checkpoint,
+                                     CheckpointError, load_generator)
 from uncertainty_nn.ifa import ifa
 
 def images(n=32, seed=0):
@@ -15,7 +16,7 @@ def test_generator_shape_and_range(n):
     G = Pix2PixGenerator(ngf=4, scale=0.3).eval()
     out = G(torch.rand(n, 3, 32, 32))
     assert out.shape == (n, 3, 32, 32) and out.abs().max() <= 0.3
-    # 16×16 patches (see 08_pix2pix)
+    # 16×16 patches (see 09_pix2pix)
     assert PatchDiscriminator(4)(torch.rand(n, 6, 32, 32)).shape == (n, 1, 14, 14)
     # the old, whole-image one
     assert PatchDiscriminator(4, n_layers=2)(torch.rand(n, 6, 32, 32)).shape == (n, 1, 6, 6)
@@ -36,18 +37,19 @@ def pairs(n=64):
 
 def test_short_training_lowers_l1():
     s, res = pairs()
-    G, D, hist = train_pix2pix(s, res, epochs=6, bs=16, ngf=8, ndf=8, quiet=True)
-    l1 = [h['l1'] for h in hist]
-    assert l1[-1] < 0.97 * l1[0] and all(b < a for a, b in zip(l1, l1[1:])), l1
+    G, D, curve = train_pix2pix(s, res, updates=24, bs=16, ngf=8, ndf=8, quiet=True, n_points=6)
+    l1 = [c['l1'] for c in curve]                            # the training batches' L1, averaged every 4 updates
+    assert [c['update'] for c in curve] == [4, 8, 12, 16, 20, 24] and l1[-1] < 0.97 * l1[0], l1
+    assert all('train_l1' in c for c in curve)
     assert G.scale.item() == pytest.approx(res.delta.abs().max().item()) and not G.training
 
 def test_mismatched_pairs_refused():
     s, res = pairs(16)
-    with pytest.raises(ValueError, match='other images'): train_pix2pix(images(16, seed=5), res, epochs=1, quiet=True)
+    with pytest.raises(ValueError, match='other images'): train_pix2pix(images(16, seed=5), res, updates=2, quiet=True)
 
 def test_generator_checkpoint(tmp_path):
     s, res = pairs(16)
-    G, _, _ = train_pix2pix(s, res, epochs=1, bs=8, ngf=4, ndf=4, quiet=True)
+    G, _, _ = train_pix2pix(s, res, updates=2, bs=8, ngf=4, ndf=4, quiet=True)
     G2 = load_generator(save_checkpoint(tmp_path/'g.pt', G))
     x = torch.rand(3, 3, 32, 32)
     with torch.no_grad(): assert torch.equal(G(x), G2(x))

@@ -1,4 +1,4 @@
-"""One precision per run, decided once (chapters 00_core and 14_plan).
+"""One precision per run, decided once (chapters 00_core and 15_plan).
 
 A library function called without a precision computes in float32 on every machine; a run asks the machine once, in
 `make_plan`, and hands the answer down. `$UNCERTAINTY_NN_PRECISION=bf16` is the switch that makes this machine answer as
@@ -11,7 +11,9 @@ from uncertainty_nn.data import Split
 from uncertainty_nn.networks import build_classifier, predict, evaluate
 from uncertainty_nn.attacks import robust_accuracy
 from uncertainty_nn.ifa import ifa
-from uncertainty_nn.pix2pix import Pix2PixGenerator, pair_errors, train_pix2pix
+from uncertainty_nn.networks import Pix2PixGenerator
+from uncertainty_nn.predictors import pair_errors, functional_check, ifa_floor, judge, _IFA_FLOORS
+from uncertainty_nn.pix2pix import train_pix2pix
 from uncertainty_nn.classifiers import train_classifier
 from uncertainty_nn.store import assumed_digest
 
@@ -45,11 +47,18 @@ CALLS = {
     'robust_accuracy': lambda **kw: robust_accuracy(model(), (X8, Y), 'bim', per_image=True, **kw),
     'ifa': lambda **kw: ifa(model(), X8, Y, n_iter=3, record_at=[0, 3], quiet=True, **kw).steps,
     'pair_errors': lambda **kw: pair_errors(generator(), X8, DELTA, **kw),
+    'functional_check': lambda **kw: functional_check(model(), X8, Y, DELTA, DELTA, torch.zeros(10, 3, 32, 32),
+                                                      n_boot=50, **kw),
+    'ifa_floor': lambda **kw: _IFA_FLOORS.clear() or ifa_floor(model(), X8, Y, DELTA, _pairs(), 0.1, **kw),
+    'judge': lambda **kw: _IFA_FLOORS.clear() or judge(model(), Split(X8, Y), _pairs(), DELTA[:4], torch.arange(4, 16),
+                                                       torch.arange(4), 0.1, n_boot=50, **kw),
     'train_classifier': lambda **kw: train_classifier('conv', Split(X8, Y), Split(X8, Y), 1, size='tiny', bs=8,
                                                       quiet=True, **kw).state_dict(),
-    'train_pix2pix': lambda **kw: train_pix2pix(Split(X8, Y), ifa(model(), X8, Y, n_iter=2, quiet=True), epochs=1,
+    'train_pix2pix': lambda **kw: train_pix2pix(Split(X8, Y), ifa(model(), X8, Y, n_iter=2, quiet=True), updates=2,
                                                 bs=8, ngf=4, ndf=4, quiet=True, **kw)[0].state_dict(),
 }
+
+def _pairs(): return ifa(model(), X8, Y, n_iter=2, quiet=True)
 
 def same(a, b) -> bool:
     "Equal to the last bit: tensors, dicts and tuples of them, numbers."
@@ -86,7 +95,7 @@ def test_the_check_sees_bf16(name):
     assert not same(CALLS[name](precision='bf16'), CALLS[name](precision='fp32'))
 
 def test_the_machine_is_asked_in_one_place():
-    "`default_precision` is called by `make_plan` (chapter 14_plan) and by nothing else in the package."
+    "`default_precision` is called by `make_plan` (chapter 15_plan) and by nothing else in the package."
     pkg = Path(uncertainty_nn.__file__).parent
     calls = {p.name for p in pkg.glob('*.py') if p.name != '_modidx.py'
              and re.search(r'(?<!def )\bdefault_precision\(', p.read_text())}

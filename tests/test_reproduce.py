@@ -125,7 +125,7 @@ def test_ray_computes_what_inprocess_computed(tmp_path, ray_local, request):
     from uncertainty_nn.plan import make_plan, plan_of
     from uncertainty_nn.store import Store
     from uncertainty_nn.executors import materialize
-    gen = next(g for g in make_plan('tiny', chapters=['08_pix2pix'], precision='fp32').of_kind('generator')
+    gen = next(g for g in make_plan('tiny', chapters=['09_pix2pix'], precision='fp32').of_kind('generator')
                if g.ifa.classifier.arch == 'conv' and g.ifa.classifier.epochs == 1)
     ray, plan = Store(tmp_path/'store'), plan_of([gen])
     assert [a.kind for a in plan] == ['classifier', 'ifa', 'generator']

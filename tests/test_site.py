@@ -43,7 +43,7 @@ def test_every_page_loads_clean(site, browser):
     "Every page: no console error, images load, links resolve, no raw TeX in the prose, the title before any code."
     pages = sorted(site.glob('*.html'))
     names = {p.stem for p in pages}
-    assert {'index', '01_data', '06_attacks', '10_frequency', '12_frontier', '03_evidence', '19_cli'} <= names, names
+    assert {'index', '01_data', '06_attacks', '11_frequency', '13_frontier', '03_evidence', '20_cli'} <= names, names
     problems, maths = [], 0
     page = browser.new_page(viewport={'width': 1280, 'height': 900})
     errors = []
@@ -79,7 +79,7 @@ GEOMETRY = """(needle) => {
 }"""
 FORMULAS = {   # page: (a piece of the formula's text, what must be there)
     '07_ifa': ('ΔN=XN−X0', 'subs'),                      # Eqs. 1–2: X_{n+1}, X_n, Δ_N, X_N, X_0
-    '11_theory': ('∂J∂xi', 'fracs'),                      # p̂_i J = ∂J/∂x_i: a fraction
+    '12_theory': ('∂J∂xi', 'fracs'),                      # p̂_i J = ∂J/∂x_i: a fraction
 }
 
 @needs_chromium
@@ -137,7 +137,7 @@ def test_site_pages_read_like_nbdev(site):
 
 def test_docstrings_keep_their_symbols(site):
     "The commutator's reference entry keeps its underscores and braces (code in backticks, not Markdown emphasis)."
-    page = (site/'11_theory.html').read_text()
+    page = (site/'12_theory.html').read_text()
     entry = page[page.index('id="commutator"'):][:3000]
     assert '[p̂_i, x̂_j] J / J' in entry and 'J(x_0, …, x_{n−1})' in entry, entry[:600]
 

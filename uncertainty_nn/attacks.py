@@ -197,7 +197,7 @@ def _fgsm_effects(per_seed: dict, n_boot: int = 2000) -> list:
     out = []
     for a in archs:
         samples = {s: {'test': r.per_image[a]['fgsm']} for s, r in per_seed.items()}
-        stages = [r.stages[a] for r in per_seed.values()]
+        stages = [{**r.stages[a], 'seed': s} for s, r in per_seed.items()]
         out.append(effect(f'{a}: share of TA lost to FGSM', samples, _lost, threshold=0.5, fmt='{:.2f}', stages=stages,
                           n_boot=n_boot, batched=True))
     return out

@@ -11,8 +11,8 @@ from typing import Callable
 import numpy as np
 
 # %% auto #0
-__all__ = ['VERDICTS', 'PIN', 'bootstrap', 'verdict', 'stage', 'room', 'effect', 'corr', 'combine', 'Claim', 'show', 'headline',
-           'effect_text', 'claims_table', 'anchor', 'claims_details', 'findings']
+__all__ = ['VERDICTS', 'PIN', 'bootstrap', 'verdict', 'stage', 'room', 'failed_stages', 'effect', 'corr', 'combine', 'Claim',
+           'show', 'headline', 'effect_text', 'claims_table', 'anchor', 'claims_details', 'findings']
 
 # %% ../nbs/03_evidence.ipynb #90a407ea
 def _groups(sample: dict) -> dict:
@@ -101,14 +101,29 @@ def room(name: str, share: float, direction: int) -> dict:
     pinned = share >= 1 - PIN if direction > 0 else share <= PIN
     return stage(name, not pinned, f"{name} is {share:.3f}, at the bound it should move towards" if pinned else '')
 
+def failed_stages(stages) -> list:
+    "The stages that did not do their job, each (stage, seed) once: `[dict(stage=, seed=, why=)]`."
+    out = {}
+    for s in stages:
+        if s['ok'] is False:
+            out.setdefault((s['stage'], s.get('seed')), dict(stage=s['stage'], seed=s.get('seed'),
+                                                             why=s['why'] or f"{s['stage']} did not do its job"))
+    return list(out.values())
+
+def _names(failed: list) -> str:
+    "The failed stages by name, each once, with the seeds where it failed."
+    by = {}
+    for f in failed: by.setdefault(f['stage'], []).append(f['seed'])
+    seeds = lambda ss: '' if None in ss else f" (seed{'s' if len(ss) > 1 else ''} {', '.join(map(str, ss))})"
+    return '; '.join(n + seeds(ss) for n, ss in by.items())
+
 def effect(name: str, samples: dict, stat, threshold: float = 0.0, fmt: str = '{:+.3f}', stages=(), **kw) -> dict:
     "An effect `name`: `stat` on `samples` with its bootstrap interval, judged against `threshold` and its `stages`."
-    b = bootstrap(samples, stat, **kw)
-    failed = [s['why'] or f"{s['stage']} did not do its job" for s in stages if s['ok'] is False]
+    b, failed = bootstrap(samples, stat, **kw), failed_stages(stages)
     v = 'undecided' if failed else verdict(b['lo'], b['hi'], threshold)
     text = f"{name} {fmt.format(b['value'])}, 95% CI [{fmt.format(b['lo'])}, {fmt.format(b['hi'])}]"
     return dict(name=name, value=b['value'], lo=b['lo'], hi=b['hi'], threshold=threshold, verdict=v,
-                per_seed=b['per_seed'], text=text, stages=list(stages), reason='; '.join(failed))
+                per_seed=b['per_seed'], text=text, stages=list(stages), failed=failed, reason=_names(failed))
 
 def corr(u, v):
     "Pearson's correlation of `u` and `v`; NaN with fewer than three points or no spread. Batched: points × replicates."
@@ -152,9 +167,16 @@ def show(row: dict) -> str:
         checks = [f"  {mark(c['ok'])} {c['text']}" for c in row['checks']]
         return '\n'.join([f"{row['claim']} (theorem check): {row['verdict']}"] + checks)
     line = lambda e: (f"  {'(aside) ' if e.get('aside') else ''}{e['text']} vs {e['threshold']:g}: {e['verdict']}"
-                      + (f" ({e['reason']})" if e.get('reason') else ''))
+                      + (f" (rests on: {e['reason']})" if e.get('reason') else ''))
     one = ' (one seed: the interval covers the images, not the training)' if len(row.get('seeds', [])) == 1 else ''
-    return '\n'.join([f"{row['claim']}: {row['verdict'].upper()}{one}"] + [line(e) for e in row['effects']])
+    seed = lambda f: '' if f['seed'] is None else f" (seed {f['seed']})"
+    why = [f"  - {f['stage']}{seed(f)}: {f['why']}" for f in _failed_of(row)]
+    return '\n'.join([f"{row['claim']}: {row['verdict'].upper()}{one}"] + [line(e) for e in row['effects']]
+                     + (['  stages that did not do their job:'] + why if why else []))
+
+def _failed_of(row: dict) -> list:
+    "Every failed stage under a claim's effects, each (stage, seed) once."
+    return failed_stages([{**f, 'ok': False} for e in row.get('effects', []) for f in e.get('failed', [])])
 
 # %% ../nbs/03_evidence.ipynb #c1a2e3f5
 def _fmt(v, like='{:+.3f}'): return 'n/a' if v is None or (isinstance(v, float) and math.isnan(v)) else like.format(v)
@@ -168,11 +190,13 @@ def headline(row: dict) -> dict | None:
     return min(es, key=lambda e: e['lo'] - e['threshold'])
 
 def effect_text(e: dict, seeds: bool = False, brief: bool = False) -> str:
-    "An effect as one line: value [interval] vs threshold, verdict (reason; `brief`: its first part), seeds' values."
+    "An effect as one line: value [interval] vs threshold, verdict, the failed stages it rests on, seeds' values."
     per = f" (seeds: {', '.join(_fmt(v) for v in e['per_seed'].values())})" if seeds and len(e['per_seed']) > 1 else ''
-    parts = e['reason'].split('; ') if e.get('reason') else []
-    more = f"; {len(parts) - 1} more in the report" if brief and len(parts) > 1 else ''
-    why = f" ({parts[0] + more if brief else e['reason']})" if parts else ''
+    failed = e.get('failed') or [dict(why=w, seed=None) for w in (e['reason'].split('; ') if e.get('reason') else [])]
+    first = failed[0]['why'] + ('' if failed[:1] and failed[0]['seed'] is None else f" (seed {failed[0]['seed']})") \
+        if failed else ''
+    more = f"; {len(failed) - 1} more in the report" if len(failed) > 1 else ''
+    why = (f" ({first}{more})" if brief else f" (rests on: {e['reason']})") if failed else ''
     value = f"{_fmt(e['value'])} [{_fmt(e['lo'])}, {_fmt(e['hi'])}]"
     return f"{e['name']}: {value} vs {e['threshold']:g}, {e['verdict']}{why}{per}"
 
@@ -209,8 +233,10 @@ def claims_details(rows: list) -> str:
         out += [f"- {effect_text(e, seeds)}" for e in r.get('effects', []) if not e.get('aside')]
         aside = [e for e in r.get('effects', []) if e.get('aside')]
         if aside: out += ['', 'Other readings, beside the verdict:', ''] + [f"- {effect_text(e, seeds)}" for e in aside]
-        failed = {(s['stage'], s['why']) for e in r.get('effects', []) for s in e.get('stages', []) if s['ok'] is False}
-        if failed: out += ['', 'Stages that did not do their job:', ''] + [f"- {n}: {w}" for n, w in sorted(failed)]
+        failed = sorted(_failed_of(r), key=lambda f: (f['stage'], str(f['seed'])))
+        seed = lambda f: '' if f['seed'] is None else f", seed {f['seed']}"
+        if failed: out += ['', 'Stages that did not do their job:', ''] + [f"- {f['stage']}{seed(f)}: {f['why']}"
+                                                                           for f in failed]
         out.append('')
     return '\n'.join(out)
 

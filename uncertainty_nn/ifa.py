@@ -287,7 +287,8 @@ def _ifa_effects(per_seed: dict, n_boot: int = 2000) -> list:
             samples = {s: {'train': dict(before=r.per_image[a]['0'][q], after=r.per_image[a][last][q])}
                        for s, r in per_seed.items()}
             start = np.mean([r.record[a]['0'][q] for r in rs])
-            stages = [r.stages[a] for r in rs] + [room(f'{a}: {q.upper()} at n = 0', start, +1)]
+            stages = ([{**r.stages[a], 'seed': s} for s, r in per_seed.items()]
+                      + [room(f'{a}: {q.upper()} at n = 0', start, +1)])
             out.append(effect(f'{a}: {q.upper()} at n = {last} minus at n = 0', samples,
                               lambda d: d['after'].mean(-1) - d['before'].mean(-1), stages=stages, n_boot=n_boot,
                               batched=True))
