@@ -64,7 +64,7 @@ def test_write_report(tmp_path):
     assert '| FGSM collapses accuracy | **supported** |' in md and '(seeds: ' in md
     assert '| CL trades TA against RA | **supported** |' in md
     assert '| IFA raises TA and RA with iterations | **not run** |' in md
-    assert '![fig6 across seeds](figures/seeds_fig6.png)' in md
+    assert '![Fig 6: CL and TCL against N_epoch, across seeds](figures/seeds_fig6.png)' in md
     assert (tmp_path/'figures'/'seeds_fig6.png').stat().st_size > 1000
     assert '<td><strong>supported</strong></td>' in page and '<img src="figures/fig1_accuracy.png"' in page
     saved = json.loads((tmp_path/'metrics.json').read_text())

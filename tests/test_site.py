@@ -2,6 +2,7 @@
 it is missing; CI installs it): what a reader sees, formulas included; and the README against what the index
 notebook generates, every link in it resolving."""
 import re, shutil, pytest
+from urllib.parse import unquote
 from pathlib import Path
 from conftest import ROOT, tiny_site
 
@@ -153,17 +154,77 @@ def test_readme_is_what_the_index_generates(tmp_path):
 EXTERNAL = ('https://arxiv.org/', 'https://nbdev.fast.ai', 'https://docs.ray.io/', 'https://github.com/fastai/',
             'https://papermill.readthedocs.io/')
 
-def test_every_readme_link_resolves():
-    "Each link of README.md is a file of the repository (or a heading of the README), or one of the sites above."
-    md = (ROOT/'README.md').read_text()
-    titles = re.findall(r'^#+ (.+)$', md, re.M)
-    headings = {re.sub(r'[^\w\- ]', '', h.strip().lower()).replace(' ', '-') for h in titles}
-    links = re.findall(r'\]\(([^)\s]+)(?:\s+"[^"]*")?\)', md) + re.findall(r'<(?:a|img)[^>]+(?:href|src)="([^"]+)"', md)
-    assert links, 'no links found: the check would pass on anything'
-    bad = []
-    for u in links:
+def markdown_ast(path: Path) -> list:
+    "A Markdown file as a reader's renderer parses it (mistune, with tables): a list of nodes."
+    import mistune
+    return mistune.create_markdown(renderer='ast', plugins=['table'])(path.read_text())
+
+def walk(nodes):
+    "Every node of a mistune tree, depth first."
+    for n in nodes:
+        yield n
+        yield from walk(n.get('children', []))
+
+def text(node) -> str:
+    "The text a reader sees in a node."
+    return node.get('raw', '') if 'children' not in node else ''.join(text(c) for c in node['children'])
+
+def headings(path: Path) -> set:
+    "The anchors of a Markdown file's headings, as GitHub and mistune make them."
+    from uncertainty_nn.evidence import anchor
+    return {anchor(text(n)) for n in walk(markdown_ast(path)) if n['type'] == 'heading'}
+
+def unresolved_links(path: Path) -> list:
+    """The links of a Markdown file, rendered, that do not resolve: a file of the repository (with a heading of it when
+    the link names one), a heading of the file, or one of the sites above; and link syntax the parser could not read."""
+    nodes = list(walk(markdown_ast(path)))
+    urls = [n['attrs']['url'] for n in nodes if n['type'] in ('link', 'image')]
+    urls += [u for n in nodes if n['type'] in ('inline_html', 'block_html')
+             for u in re.findall(r'(?:href|src)="([^"]+)"', n.get('raw', ''))]
+    bad = [f"unreadable link syntax: {n['raw']!r}" for n in nodes if n['type'] == 'text' and '](' in n['raw']]
+    for u in urls:
+        file, _, frag = u.partition('#'); frag = unquote(frag)            # the renderer %-encodes Greek letters
         if u.startswith(('http://', 'https://')): ok = u.startswith(EXTERNAL)
-        elif u.startswith('#'): ok = u[1:] in headings
-        else: ok = (ROOT/u.split('#')[0]).exists()
+        elif not file: ok = frag in headings(path)
+        else:
+            target = path.parent/file
+            ok = target.exists() and (not frag or target.suffix != '.md' or frag in headings(target))
         if not ok: bad.append(u)
-    assert not bad, f"README links that do not resolve: {bad}"
+    assert urls, 'no links found: the check would pass on anything'
+    return bad
+
+def test_every_readme_link_resolves():
+    "Every link of README.md, as a Markdown parser reads it, resolves (chapters, the gallery's reports and figures)."
+    assert not (bad := unresolved_links(ROOT/'README.md')), f"README links that do not resolve: {bad}"
+
+def test_the_link_check_sees_a_broken_link(tmp_path):
+    "The check on the README's own failure: an anchor that swallowed the rest of its row, a missing file and heading."
+    (tmp_path/'a.md').write_text('# Title\n\nok [a](a.md#title)')
+    row = "| [`07_ifa`](nbs/07_ifa.ipynb's reading. |"
+    (tmp_path/'R.md').write_text(f"| x |\n|---|\n{row}\n\n[b](a.md#nope) [c](none.md)")
+    assert len(unresolved_links(tmp_path/'R.md')) == 3 and not unresolved_links(tmp_path/'a.md')
+
+def tables(path: Path) -> list:
+    "Each table of a Markdown file as rendered: its header cells and its rows of cell nodes."
+    out = []
+    for t in (n for n in walk(markdown_ast(path)) if n['type'] == 'table'):
+        head = next(c for c in t['children'] if c['type'] == 'table_head')
+        body = next((c for c in t['children'] if c['type'] == 'table_body'), {'children': []})
+        out.append(([text(c) for c in head['children']], [r['children'] for r in body['children']]))
+    return out
+
+def test_readme_shows_every_chapter_and_every_verdict():
+    """What a reader sees: a row for every chapter, linked; every claim of the chapters in the first claims table, each
+    with a verdict."""
+    from uncertainty_nn.report import CLAIMS
+    ts = tables(ROOT/'README.md')
+    chapters = next(rows for head, rows in ts if head[:2] == ['chapter', 'module'])
+    linked = {n['attrs']['url'] for row in chapters for n in walk(row[:1]) if n['type'] == 'link'}
+    every = {f"nbs/{p.name}" for p in (ROOT/'nbs').glob('[0-9][0-9]_*.ipynb')}
+    assert linked == every and len(chapters) == len(every), sorted(every ^ linked)
+    claims = [rows for head, rows in ts if head[:2] == ['claim', 'verdict']]
+    assert claims, 'no claims table'
+    verdicts = {'supported', 'contradicted', 'undecided', 'not run', 'holds', 'fails'}
+    for rows in claims:
+        assert all(text(r[1]) in verdicts and any(n['type'] == 'strong' for n in walk(r[1:2])) for r in rows), rows
+    assert [text(r[0]) for r in claims[0]] == [c.name for c in CLAIMS]

@@ -12,7 +12,7 @@ from .evidence import claims_table
 
 # %% auto #0
 __all__ = ['PAGE', 'CSS', 'GALLERY_FIGURES', 'ONE_SEED', 'rm_plumbing', 'tex_to_mathml', 'restore_math', 'process_notebook',
-           'executed_index', 'build_docs', 'kept_figures', 'gallery', 'gallery_about', 'gallery_table',
+           'executed_index', 'build_docs', 'kept_figures', 'figure_titles', 'gallery', 'gallery_about', 'gallery_table',
            'gallery_figures', 'gallery_markdown', 'chapter_table', 'build_readme']
 
 # %% ../nbs/19_docs.ipynb #31c1b1b6
@@ -137,7 +137,7 @@ def _local_links(pages: list, ext: str = '.html'):
     for p in pages:
         m = re.search(r'#\|\s*default_exp\s+([\w.]+)', p.read_text())
         if m: mods[m.group(1)] = p.stem
-    pat = re.compile(re.escape(base) + r'([\w.]+)\.html(#[^"\']*)?')
+    pat = re.compile(re.escape(base) + r'([\w.]+)\.html(#[^"\'\s()<>]*)?')     # an anchor ends where a link does
     anchor = lambda m: (m.group(2) or '') if ext == '.html' else ''          # a notebook (the README's) has no anchors
     local = lambda m: f"{mods[m.group(1)]}{ext}{anchor(m)}" if m.group(1) in mods else m.group(0)
     no_repo = re.compile(r'<p><a href="/blob/[^"]*">source</a></p>') if not cfg.git_url else None
@@ -203,6 +203,11 @@ def _gallery_report(md: str, kept: set) -> str:
         return f"*{m.group(1)}: in the run's `figures/{m.group(2)}.png`*"
     return re.sub(r'!\[([^\]]*)\]\(figures/([\w-]+)\.png\)', fig, md)
 
+def figure_titles() -> dict:
+    "Every figure's title by name, as the report gives it (chapter `17_report`)."
+    from uncertainty_nn.report import FIGURE_TITLES
+    return FIGURE_TITLES
+
 def gallery(run, nbs=None, name: str | None = None) -> Path:
     """Copy run `run`'s claims, report and small figures into `nbs/images/<name>` (default: the run's profile); a
     figure the folder held from an earlier run and this run does not keep is removed."""
@@ -210,7 +215,7 @@ def gallery(run, nbs=None, name: str | None = None) -> Path:
     dest = find_nbs(nbs)/'images'/(name or m['profile']); dest.mkdir(parents=True, exist_ok=True)
     data = m.get('data') or {}
     keep = dict(profile=m['profile'], seeds=m['seeds'], seconds=m.get('seconds'), machine=m.get('machine'),
-                artifact_seconds=m.get('artifact_seconds'), precision=m.get('precision'),
+                artifact_seconds=m.get('artifact_seconds'), precision=m.get('precision'), titles=figure_titles(),
                 claims=m['claims'], data=f"{data.get('encoding', 'data not recorded')}, digest {data.get('digest')}")
     atomic_write(dest/'claims.json', lambda f: f.write(json.dumps(keep, indent=1, default=float).encode()))
     kept = set(kept_figures(run/'figures'))
@@ -240,15 +245,27 @@ def gallery_about(folder) -> str:
             + ("intervals over images and seeds." if len(g['seeds']) > 1 else
                "intervals over images only: one seed, so they do not cover how much training varies."))
 
-def gallery_table(folder) -> str:
-    "A gallery's claims, one row each: verdict, headline effect with its interval, linked to the claim in its report."
+def _rows(folder) -> list:
+    "A gallery's claims, each linked to its report."
     g, rel = _gallery(folder)
-    return claims_table(g['claims'], f'{rel}/report.md' if (Path(folder)/'report.md').exists() else None)
+    return [dict(r, link=f'{rel}/report.md' if (Path(folder)/'report.md').exists() else None) for r in g['claims']]
+
+def gallery_table(folder, fig6_from=None) -> str:
+    """A gallery's claims, one row each: verdict, headline effect with its interval, linked to the claim in its report;
+    the Fig 6 claims that the gallery `fig6_from` judged (the `pairs` study) are taken from there, and say so."""
+    rows = _rows(folder)
+    if fig6_from and (Path(fig6_from)/'claims.json').exists():
+        g = _gallery(fig6_from)[0]
+        label = f"`{g['profile']}`, {len(g['seeds'])} seed{'s' if len(g['seeds']) > 1 else ''}"
+        other = {r['claim']: dict(r, source=label) for r in _rows(fig6_from)
+                 if r['figure'] == 'fig6' and r['verdict'] != 'not run'}
+        rows = [other.get(r['claim'], r) for r in rows]
+    return claims_table(rows)
 
 def gallery_figures(folder) -> str:
-    "The figures a gallery holds, as Markdown images (links relative to the notebooks' folder)."
-    _, rel = _gallery(folder)
-    return '\n'.join(f"![{n}]({rel}/{n}.png)" for n in kept_figures(folder))
+    "The figures a gallery holds, as Markdown images titled as the report titles them (relative to the notebooks)."
+    g, rel = _gallery(folder)
+    return '\n'.join(f"![{g.get('titles', {}).get(n, n)}]({rel}/{n}.png)" for n in kept_figures(folder))
 
 def gallery_markdown(folder) -> str:
     "A gallery in full: which run, the claims table, the figures."
@@ -261,7 +278,8 @@ def chapter_table(nbs=None) -> str:
     for p in sorted(find_nbs(nbs).glob('[0-9][0-9]_*.ipynb')):
         text = '\n'.join(''.join(c['source']) for c in json.loads(p.read_text())['cells'])
         mod, desc = re.search(r'#\|\s*default_exp\s+([\w.]+)', text), re.search(r'^> (.+)$', text, re.M)
-        rows.append(f"| [`{p.stem}`]({p.name}) | `{mod.group(1) if mod else ''}` | {desc.group(1) if desc else ''} |")
+        what = (desc.group(1) if desc else '').replace('|', '\\|')        # a pipe, even in code, would end the cell
+        rows.append(f"| [`{p.stem}`]({p.name}) | `{mod.group(1) if mod else ''}` | {what} |")
     return '\n'.join(rows)
 
 # %% ../nbs/19_docs.ipynb #5b415f89
@@ -273,6 +291,7 @@ def build_readme(nbs=None, dest=None) -> Path:
         title, desc, node = process_notebook(src/'index.ipynb', executed_index(src, Path(tmp)), mathml=False)
     md = _exporter(MarkdownExporter, exclude_input_prompt=True).from_notebook_node(node)[0]
     md = md.replace('<!-- WARNING: THIS FILE WAS AUTOGENERATED! DO NOT EDIT! -->', '').strip()
+    md = re.sub(r'\n{3,}', '\n\n', md)                        # cells without output leave runs of blank lines
     md = _local_links(_pages(src), ext='.ipynb')(md)                # nbdev's links to the reference: the chapters
     md = re.sub(r'\]\((?![a-z]+:|#|/)', '](nbs/', md)          # links relative to the notebooks, from the README
     dest = Path(dest) if dest else src.parent/'README.md'

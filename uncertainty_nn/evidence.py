@@ -192,16 +192,14 @@ def headline(row: dict) -> dict | None:
 def effect_text(e: dict, seeds: bool = False, brief: bool = False) -> str:
     "An effect as one line: value [interval] vs threshold, verdict, the failed stages it rests on, seeds' values."
     per = f" (seeds: {', '.join(_fmt(v) for v in e['per_seed'].values())})" if seeds and len(e['per_seed']) > 1 else ''
-    failed = e.get('failed') or [dict(why=w, seed=None) for w in (e['reason'].split('; ') if e.get('reason') else [])]
-    first = failed[0]['why'] + ('' if failed[:1] and failed[0]['seed'] is None else f" (seed {failed[0]['seed']})") \
-        if failed else ''
-    more = f"; {len(failed) - 1} more in the report" if len(failed) > 1 else ''
-    why = (f" ({first}{more})" if brief else f" (rests on: {e['reason']})") if failed else ''
+    names = e['reason'].split('; ') if e.get('reason') else []         # the failed stages it rests on, by name
+    more = f" and {len(names) - 1} more" if len(names) > 1 else ''
+    why = (f" (rests on {names[0]}{more}: see the report)" if brief else f" (rests on: {e['reason']})") if names else ''
     value = f"{_fmt(e['value'])} [{_fmt(e['lo'])}, {_fmt(e['hi'])}]"
     return f"{e['name']}: {value} vs {e['threshold']:g}, {e['verdict']}{why}{per}"
 
 def claims_table(rows: list, link: str | None = None) -> str:
-    "The claims as a Markdown table: claim, verdict, the headline effect; `link`: where the full report is."
+    "The claims as a Markdown table: claim, verdict, headline effect; `link` (or a row's own): where the report is."
     lines = ["| claim | verdict | headline effect, 95% interval |", "|---|---|---|"]
     for r in rows:
         if r.get('kind') == 'theorem' and 'checks' in r:
@@ -209,7 +207,9 @@ def claims_table(rows: list, link: str | None = None) -> str:
         else:
             h = headline(r)
             cell = r.get('note', '') if h is None else effect_text(h, brief=True)
-        name = f"[{r['claim']}]({link}#{anchor(r['claim'])})" if link else r['claim']
+        if r.get('source'): cell = f"{r['source']}: {cell}"            # a row taken from another run
+        href = r.get('link', link)
+        name = f"[{r['claim']}]({href}#{anchor(r['claim'])})" if href else r['claim']
         lines.append(f"| {name} | **{r['verdict']}** | {cell.replace('|', '/')} |")
     return '\n'.join(lines)
 

@@ -84,6 +84,13 @@ FIGURE_TITLES = {'fig1_accuracy': 'Fig 1: test accuracy and robust accuracy', 'f
                  'fig7_spectra': 'Fig 7: mean spectra of Δ₁', 'theory_products': 'Theory: σ_x σ_p of loss lines',
                  'frontier_ta_ra': 'Frontier: TA against RA', 'frontier_sigma': 'Frontier: the uncertainty product',
                  'classifier_curves': 'Classifiers: loss curves'}
+FIGURE_TITLES |= {f'seeds_{n}': f'{t}, {k} seeds' for k, (n, t) in [('across', x) for x in (
+    ('classifiers', 'Classifiers: loss curves'), ('fig1', 'Fig 1: test accuracy and robust accuracy'),
+    ('fig3', 'Fig 3: IFA on the training set'), ('generators', 'Pix2Pix: held-out L1 by update'),
+    ('fig6', 'Fig 6: CL and TCL against N_epoch'), ('fig7', 'Fig 7: high frequencies of Δ₁ against TA'),
+    ('theory', 'Theory: σ_x σ_p of loss lines'), ('frontier', 'Frontier: TA against RA'),
+    ('generator_checks', 'Pix2Pix: what each generator does for its classifier'),
+    ('fig6_pairs', 'Fig 6: TCL − CL against the number of pairs'))]}
 
 PAGE = Template("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>$title</title>
@@ -165,8 +172,8 @@ def write_report(out, runs: dict, profile: str, seconds: float | None = None, n_
                    claims=evaluate_claims(per_seed, n_boot=n_boot), stages=stages_table(per_seed), per_seed=numbers,
                    across_seeds=seed_spread(numbers) if len(per_seed) > 1 else {})
     atomic_write(out/'metrics.json', lambda f: f.write(json.dumps(metrics, indent=1, default=float).encode()))
-    titles = [(n, f"{n.removeprefix('seeds_')} across seeds") for n in names]
-    titles += [(n, t) for n, t in FIGURE_TITLES.items() if (out/'figures'/f'{n}.png').exists()]
+    titles = [(n, FIGURE_TITLES.get(n, n)) for n in names]
+    titles += [(n, t) for n, t in FIGURE_TITLES.items() if n not in names and (out/'figures'/f'{n}.png').exists()]
     md = report_markdown(metrics, titles)
     atomic_write(out/'report.md', lambda f: f.write(md.encode()))
     page = PAGE.substitute(title=f"uncertainty_nn report: {profile}", body=_heading_ids(mistune.html(md)))
