@@ -48,7 +48,7 @@ def wheel_env(tmp: Path, env: dict | None = None) -> Path:
     return venv/'bin'
 
 def make_tiny_run(run_path: Path, tmp: Path, started: dict, env: dict):
-    """`uncertainty-nn reproduce --profile tiny --precision fp32 --jobs 2` by the package installed from its wheel,
+    """`uncertainty-nn reproduce --profile tiny --precision fp32` by the package installed from its wheel,
     started in an empty folder with environment `env` (taken before any test could change this process's), into
     `run_path`; its exit code and error output go to `run_path/'tiny.json'`. `started['proc']` holds the process while
     it runs. Its chapters run where the machine's answer is bf16 (the switch above): a check that asked the machine
@@ -58,8 +58,7 @@ def make_tiny_run(run_path: Path, tmp: Path, started: dict, env: dict):
     env = {**env, 'PATH': f"{bin_}{os.pathsep}{env['PATH']}", 'VIRTUAL_ENV': str(bin_.parent)}
     env.pop('PYTHONPATH', None)
     p = started['proc'] = subprocess.Popen(
-        [str(bin_/'uncertainty-nn'), 'reproduce', '--profile', 'tiny', '--precision', 'fp32', '--out', str(run_path),
-         '--jobs', '2'],
+        [str(bin_/'uncertainty-nn'), 'reproduce', '--profile', 'tiny', '--precision', 'fp32', '--out', str(run_path)],
         cwd=empty, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = p.communicate()
     (run_path/'tiny.json').write_text(json.dumps(dict(returncode=p.returncode, stderr=err[-4000:], stdout=out[-4000:],

@@ -9,12 +9,13 @@ from uncertainty_nn.data import Split
 from uncertainty_nn.core import borrowed
 from uncertainty_nn.networks import build_classifier, predict, evaluate
 from uncertainty_nn.attacks import fgsm, bim, pgd, robust_accuracy, input_grad, signed_step, eval_mode
-from uncertainty_nn.ifa import ifa, model_digest
+from uncertainty_nn.ifa import ifa
+from uncertainty_nn.networks import model_digest
 from uncertainty_nn.networks import Pix2PixGenerator, receptive_field
 from uncertainty_nn.predictors import pair_errors, functional_check, judge, ifa_floor
 from uncertainty_nn.ifa import ifa as run_ifa
 from uncertainty_nn.tcl import TCL
-from uncertainty_nn.theory import loss_line
+from uncertainty_nn.theory import loss_line, loss_lines, TheoryParams
 from uncertainty_nn.frontier import sigma_summary, trades_adversary
 
 g = torch.Generator().manual_seed(0)
@@ -41,6 +42,8 @@ CALLS = {
     'signed_step': (lambda m: signed_step(m, X, Y, 0.01), False),
     'model_digest': (lambda m: model_digest(m), False),
     'loss_line': (lambda m: loss_line(m, X[0], 3, (0, 4, 4), torch.linspace(0, 1, 5)), False),
+    'loss_lines': (lambda m, **kw: loss_lines(m, Split(X8, Y), TheoryParams(n_images=2, n_pixels=2, n_grid=5),
+                                             kw.get('device')), True),
     'trades_adversary': (lambda m: trades_adversary(m, X, steps=2), False),
     'receptive_field': (lambda m: receptive_field(m), False),
     'eval_mode': (lambda m: _within(eval_mode(m)), False),

@@ -12,7 +12,7 @@ from uncertainty_nn.ifa import IFASpec
 from uncertainty_nn.pix2pix import GeneratorSpec
 from uncertainty_nn.plan import plan_of, make_plan
 from uncertainty_nn.config import parse_overrides, UsageError
-from uncertainty_nn.executors import materialize, ArtifactFailed, connect_ray, _ray_make
+from uncertainty_nn.executors import materialize, ArtifactFailed, RunDirNotShared, connect_ray, _ray_make
 from conftest import needs_data
 
 def toy_kind():
@@ -86,7 +86,7 @@ def test_a_run_counts_the_seconds_its_artifacts_took(tmp_path):
     assert artifact_seconds(plan_of([Toy(4)]), st) == 0                  # not computed yet: nothing to count
 
 def test_overrides_reach_the_plan():
-    p = make_plan('tiny', overrides=parse_overrides(['07_ifa.n_iter=3', 'n_ifa=50']),
+    p = make_plan('tiny', overrides=['07_ifa.n_iter=3', 'n_ifa=50'],
                   chapters=['07_ifa', '09_pix2pix'])
     assert sorted({(a.n_iter, a.count()) for a in p.of_kind('ifa')}) == [(3, 50), (20, 50)]
 
@@ -94,10 +94,22 @@ def test_overrides_reach_the_plan():
 def test_plan_cli_json(tmp_path, capsys):
     assert cli.main(['plan', '--profile', 'tiny', '--out', str(tmp_path), '--chapters', '07_ifa', '--json']) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [r['kind'] for r in rows] == ['classifier', 'ifa', 'classifier', 'ifa'] and not any(r['done'] for r in rows)
+    assert [r['kind'] for r in rows] == ['classifier', 'ifa', 'classifier', 'ifa', 'fig3']
     assert rows[1]['deps'] == [rows[0]['key']] and rows[1]['work'] == 300 * (20 + 6 * 6)
+    assert not any(r['done'] for r in rows)
+    assert rows[4]['deps'] == [rows[1]['key'], rows[3]['key']]         # Fig 3's measurement: an artifact of the plan
     assert cli.main(['plan', '--profile', 'tiny', '--out', str(tmp_path), '--chapters', '07_ifa']) == 0
     assert 'ifa' in capsys.readouterr().out
+
+@needs_data
+def test_plan_lists_every_figure_measurement(tmp_path, capsys):
+    "Everything a run computes is in its plan: the figures' measurements too, each after what it reads."
+    assert cli.main(['plan', '--profile', 'tiny', '--out', str(tmp_path), '--json']) == 0
+    rows = json.loads(capsys.readouterr().out)
+    kinds = [r['kind'] for r in rows]
+    assert {'fig1', 'fig3', 'fig6', 'fig7', 'theory', 'frontier'} <= set(kinds), kinds
+    at = {r['key']: i for i, r in enumerate(rows)}
+    assert all(at[d] < at[r['key']] for r in rows for d in r['deps'])
 
 # ---- bad input, before anything is written
 
@@ -173,6 +185,6 @@ def test_ray_without_retries_names_the_artifact(tmp_path, ray_local):
 
 def test_worker_that_cannot_see_the_store(tmp_path, ray_local):
     task = ray_local.remote(_ray_make)
-    with pytest.raises(Exception, match='cannot see the run.s artifact store') as e:
+    with pytest.raises(RunDirNotShared, match='cannot see the run.s artifact store') as e:   # Ray's error is one too
         ray_local.get(task.remote(str(tmp_path/'elsewhere'), 'token-of-another-driver', 'cpu', 1, toy_kind()(1)))
     assert 'mounts at the same path' in str(e.value)

@@ -1,5 +1,6 @@
-"The pipeline's own logic on small made-up notebooks and metrics: skipping, failure messages, report, docs."
+"The pipeline's own logic on small made-up notebooks and metrics: executing, failure messages, report, docs."
 import base64, json, io
+import numpy as np
 import nbformat, pytest, torch
 from conftest import needs_data, ROOT
 from uncertainty_nn import reproduce as R
@@ -12,27 +13,24 @@ def make_nb(path, code, params="x = 1"):
     nb.metadata['kernelspec'] = {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}
     nbformat.write(nb, str(path)); return path
 
-def test_run_chapter_skips_finished_and_reruns_on_new_params(tmp_path):
+def test_run_chapter_runs_each_time_with_its_parameters(tmp_path):
+    "A chapter only reads (the store is the one cache), so it is executed each time, with the parameters it is given."
     nb = make_nb(tmp_path/'01_data.ipynb', ["open('ran.txt', 'a').write(str(params['x']))"], params="params = {}")
     out = tmp_path/'out'
-    logs = []
-    R.run_chapter(nb, out, {'x': 2}, log=logs.append)
-    assert (out/'01_data.ipynb').exists() and json.loads((out/'01_data.params.json').read_text()) == {'x': 2}
-    R.run_chapter(nb, out, {'x': 2}, log=logs.append)
-    assert any('skipped' in l for l in logs) and (out/'ran.txt').read_text() == '2'
-    R.run_chapter(nb, out, {'x': 3}, log=logs.append)                  # other parameters: run again
-    assert (out/'ran.txt').read_text() == '23'
+    assert R.run_chapter(nb, out, {'x': 2}) == out/'01_data.ipynb' and (out/'01_data.ipynb').exists()
+    R.run_chapter(nb, out, {'x': 2}); R.run_chapter(nb, out, {'x': 3})
+    assert (out/'ran.txt').read_text() == '223' and not list(out.glob('*.params.json'))
 
 def test_half_written_notebook_is_not_trusted(tmp_path):
     nb = make_nb(tmp_path/'01_data.ipynb', ["open('ran.txt', 'a').write('r')"])
     out = tmp_path/'out'; out.mkdir()
     (out/'01_data.running.ipynb').write_text('{}')                     # what a killed run leaves
-    R.run_chapter(nb, out, {}, log=lambda *a: None)
+    R.run_chapter(nb, out, {})
     assert (out/'ran.txt').read_text() == 'r' and not (out/'01_data.running.ipynb').exists()
 
 def test_failed_chapter_names_the_executed_notebook(tmp_path):
     nb = make_nb(tmp_path/'05_classifiers.ipynb', ["raise ValueError('boom in chapter')"])
-    with pytest.raises(R.ChapterFailed) as e: R.run_chapter(nb, tmp_path/'out', {}, log=lambda *a: None)
+    with pytest.raises(R.ChapterFailed) as e: R.run_chapter(nb, tmp_path/'out', {})
     failed = tmp_path/'out'/'05_classifiers.failed.ipynb'
     assert str(failed) in str(e.value) and 'boom in chapter' in str(e.value) and failed.exists()
     assert not (tmp_path/'out'/'05_classifiers.ipynb').exists()
@@ -119,21 +117,27 @@ def test_chapter_computing_outside_the_plan_fails_naming_the_artifact(tmp_path, 
 @needs_data
 @pytest.mark.tiny_run_at_end
 def test_ray_computes_what_inprocess_computed(tmp_path, ray_local, request):
-    """One generator of the tiny run and what it rests on (a classifier and its Δ_N: every kind of artifact of the
-    chapters), computed again on Ray at its defaults into a new store: the same weights and Δ_N, bit for bit. Ray
-    computes first, and only then is the tiny run asked for, so this test runs while the tiny run is being made."""
+    """One generator of the tiny run and what it rests on (a classifier and its Δ_N), and Fig 3's measurement (a
+    figure's measurement: an artifact too), computed again on Ray at its defaults into a new store: the same weights,
+    Δ_N and numbers, bit for bit. Ray computes first, and only then is the tiny run asked for, so this test runs while
+    the tiny run is being made."""
     from uncertainty_nn.plan import make_plan, plan_of
     from uncertainty_nn.store import Store
     from uncertainty_nn.executors import materialize
     gen = next(g for g in make_plan('tiny', chapters=['09_pix2pix'], precision='fp32').of_kind('generator')
                if g.ifa.classifier.arch == 'conv' and g.ifa.classifier.epochs == 1)
-    ray, plan = Store(tmp_path/'store'), plan_of([gen])
-    assert [a.kind for a in plan] == ['classifier', 'ifa', 'generator']
-    assert len(materialize(plan, ray, 'ray', log=lambda *a, **k: None)) == 3
+    fig3 = make_plan('tiny', chapters=['07_ifa'], precision='fp32').of_kind('fig3')[0]
+    ray, plan = Store(tmp_path/'store'), plan_of([gen, fig3])
+    assert {a.kind for a in plan} == {'classifier', 'ifa', 'generator', 'fig3'} and plan.artifacts[-1] is fig3
+    assert len(materialize(plan, ray, 'ray', log=lambda *a, **k: None)) == len(plan)
     inproc = Store(request.getfixturevalue('tiny_run')/'store')
     assert all(inproc.done(a) for a in plan)
     for a in plan:
         x, y = inproc.get(a), ray.get(a)
         if a.kind == 'ifa': assert torch.equal(x.steps, y.steps), a
+        elif a.kind == 'fig3':
+            same = lambda k, n, q: np.array_equal(x.per_image[k][n][q], y.per_image[k][n][q])
+            assert x.numbers() == y.numbers() and all(same(k, n, q) for k in x.per_image for n in x.per_image[k]
+                                                      for q in ('ta', 'ra'))
         else: assert all(torch.equal(u, v) for u, v in zip(x.state_dict().values(), y.state_dict().values())), a
     assert materialize(plan, ray, 'ray', log=lambda *a, **k: None) == []          # found done: nothing again

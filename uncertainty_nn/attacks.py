@@ -5,18 +5,19 @@
 # %% ../nbs/06_attacks.ipynb #c274014b
 from __future__ import annotations
 import contextlib, math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 import matplotlib.pyplot as plt
 from .core import default_device, precision_mode, borrowed, Result
 from .data import Split, as_unit
 from .evidence import Claim, effect, room
+from .store import Measure, DataSpec, RunParams  # names in the specs' annotations (show_doc)
 from .classifiers import ClassifierParams, ClassifierSpec, learned
 
 # %% auto #0
 __all__ = ['ATTACKS', 'claim_fgsm', 'AttackParams', 'check_attack_args', 'eval_mode', 'input_grad', 'signed_step', 'fgsm',
-           'project', 'bim', 'pgd', 'robust_accuracy', 'Fig1', 'plot_fig1', 'needs']
+           'project', 'bim', 'pgd', 'robust_accuracy', 'Fig1', 'plot_fig1', 'Fig1Spec', 'needs']
 
 # %% ../nbs/06_attacks.ipynb #a77a0002
 @dataclass(kw_only=True)
@@ -186,9 +187,21 @@ def plot_fig1(results: list) -> plt.Figure:
     return fig
 
 # %% ../nbs/06_attacks.ipynb #25a0d005
+@dataclass(frozen=True, eq=False)
+class Fig1Spec(Measure):
+    "Fig 1 of a run as an artifact: every classifier of parameters `p` under every attack (`Fig1.measure`)."
+    kind: ClassVar[str] = 'fig1'
+    result: ClassVar[type] = Fig1
+    def deps(self): return [ClassifierSpec.of(self.p, a, self.p.epochs) for a in self.p.archs]
+    def work(self):
+        return DataSpec.of(self.p).size('test') * len(self.p.archs) * (6 + self.p.bim_steps + self.p.pgd_steps)
+    def compute(self, store):
+        p = replace(self.p, device=store.device or self.p.device)
+        return Fig1.measure({s.arch: store.get(s) for s in self.deps()}, DataSpec.of(p).load()[1], p)
+
 def needs(p: AttackParams) -> list:
-    "The artifacts this chapter reads: the classifiers chapter's classifiers."
-    return [ClassifierSpec.of(p, a, p.epochs) for a in p.archs]
+    "The artifacts this chapter reads: its measurement (and, through it, the classifiers chapter's classifiers)."
+    return [Fig1Spec(p)]
 
 # %% ../nbs/06_attacks.ipynb #bc5f3a6a
 def _fgsm_effects(per_seed: dict, n_boot: int = 2000) -> list:

@@ -10,7 +10,7 @@ warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', ca
 from pathlib import Path
 from .core import atomic_write, UsageError
 from .store import Store, NotPlanned
-from .config import CHAPTERS, PROFILES, profile_chapters, parse_overrides
+from .config import CHAPTERS, PROFILES
 from .plan import make_plan, plan_text, plan_json
 from .executors import EXECUTORS, ArtifactFailed, RunDirNotShared
 from .report import compare
@@ -53,9 +53,6 @@ def _parser():
     r.add_argument('--cpus-per-task', type=float, default=None,
                    help="CPUs per Ray task (default: this process's threads on CPUs, so Ray reproduces the in-process "
                         "numbers; 1 with GPUs)")
-    r.add_argument('--jobs', type=int, default=1,
-                   help="chapters run at a time once the artifacts are computed, each in its own kernel (default 1); "
-                        "the numbers do not depend on it")
     pl = sub.add_parser('plan', help='list the artifacts a run will compute, what is done, and the work in image-steps')
     _run_options(pl)
     pl.add_argument('--json', action='store_true', help='print the plan as JSON (kind, key, dependencies, done, ...)')
@@ -75,11 +72,10 @@ def _run(a):
     "The subcommand `a.cmd` with its options."
     if a.cmd == 'reproduce':
         reproduce(a.profile, a.out or f'runs/{a.profile}', a.device, a.data, tuple(a.seeds), a.nbs, a.chapters,
-                  a.overrides, a.executor, a.address, a.gpus_per_task, a.cpus_per_task, a.precision, a.jobs)
+                  a.overrides, a.executor, a.address, a.gpus_per_task, a.cpus_per_task, a.precision)
     elif a.cmd == 'plan':
         check_data(a.data)
-        ov = parse_overrides(a.overrides, profile_chapters(a.profile, a.chapters))
-        plan = make_plan(a.profile, tuple(a.seeds), ov, a.data, a.chapters, check_device(a.device),
+        plan = make_plan(a.profile, tuple(a.seeds), a.overrides, a.data, a.chapters, check_device(a.device),
                          check_precision(a.device, a.precision))
         store = Store(Path(a.out or f'runs/{a.profile}').resolve()/'store')
         print(json.dumps(plan_json(plan, store), indent=1) if a.json else plan_text(plan, store))

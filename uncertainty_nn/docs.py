@@ -250,7 +250,7 @@ def _rows(folder) -> list:
     g, rel = _gallery(folder)
     return [dict(r, link=f'{rel}/report.md' if (Path(folder)/'report.md').exists() else None) for r in g['claims']]
 
-def gallery_table(folder, fig6_from=None) -> str:
+def gallery_table(folder, fig6_from=None, brief=False) -> str:
     """A gallery's claims, one row each: verdict, headline effect with its interval, linked to the claim in its report;
     the Fig 6 claims that the gallery `fig6_from` judged (the `pairs` study) are taken from there, and say so."""
     rows = _rows(folder)
@@ -260,7 +260,7 @@ def gallery_table(folder, fig6_from=None) -> str:
         other = {r['claim']: dict(r, source=label) for r in _rows(fig6_from)
                  if r['figure'] == 'fig6' and r['verdict'] != 'not run'}
         rows = [other.get(r['claim'], r) for r in rows]
-    return claims_table(rows)
+    return claims_table(rows, brief=brief)
 
 def gallery_figures(folder) -> str:
     "The figures a gallery holds, as Markdown images titled as the report titles them (relative to the notebooks)."

@@ -11,8 +11,8 @@ from typing import Callable
 import numpy as np
 
 # %% auto #0
-__all__ = ['VERDICTS', 'PIN', 'bootstrap', 'verdict', 'stage', 'room', 'failed_stages', 'effect', 'corr', 'combine', 'Claim',
-           'show', 'headline', 'effect_text', 'claims_table', 'anchor', 'claims_details', 'findings']
+__all__ = ['VERDICTS', 'PIN', 'bootstrap', 'verdict', 'stage', 'room', 'failed_stages', 'effect', 'corr', 'combine', 'trend',
+           'Claim', 'show', 'headline', 'effect_text', 'claims_table', 'anchor', 'claims_details', 'findings']
 
 # %% ../nbs/03_evidence.ipynb #90a407ea
 def _groups(sample: dict) -> dict:
@@ -137,6 +137,16 @@ def combine(verdicts) -> str:
     if 'contradicted' in vs: return 'contradicted'
     return 'supported' if vs and all(v == 'supported' for v in vs) else 'undecided'
 
+# %% ../nbs/03_evidence.ipynb #e3a00002
+def trend(n, diff) -> dict:
+    "Least squares of `diff` (seeds × sizes) on log10(`n`): its slope a decade, and where it crosses 0 (None: never)."
+    n, diff = np.asarray(n, float), np.atleast_2d(np.asarray(diff, float))
+    if len(n) < 2: return dict(slope=math.nan, intercept=math.nan, at_zero=None, extrapolated=False)
+    b, c = np.polyfit(np.tile(np.log10(n), len(diff)), diff.ravel(), 1)
+    zero = float(10 ** (-c / b)) if b != 0 and abs(c / b) < 12 else None
+    return dict(slope=float(b), intercept=float(c), at_zero=zero,
+                extrapolated=zero is not None and not n.min() <= zero <= n.max())
+
 # %% ../nbs/03_evidence.ipynb #018afcf3
 @dataclass
 class Claim:
@@ -198,9 +208,11 @@ def effect_text(e: dict, seeds: bool = False, brief: bool = False) -> str:
     value = f"{_fmt(e['value'])} [{_fmt(e['lo'])}, {_fmt(e['hi'])}]"
     return f"{e['name']}: {value} vs {e['threshold']:g}, {e['verdict']}{why}{per}"
 
-def claims_table(rows: list, link: str | None = None) -> str:
-    "The claims as a Markdown table: claim, verdict, headline effect; `link` (or a row's own): where the report is."
-    lines = ["| claim | verdict | headline effect, 95% interval |", "|---|---|---|"]
+def claims_table(rows: list, link: str | None = None, brief: bool = False) -> str:
+    """The claims as a Markdown table: claim, verdict, headline effect (`brief`: claim and verdict, one line each);
+    `link` (or a row's own): where the report is."""
+    lines = ["| claim | verdict |", "|---|---|"] if brief else ["| claim | verdict | headline effect, 95% interval |",
+                                                              "|---|---|---|"]
     for r in rows:
         if r.get('kind') == 'theorem' and 'checks' in r:
             cell = f"{sum(c['ok'] is not False for c in r['checks'])} of {len(r['checks'])} checks pass"
@@ -210,7 +222,9 @@ def claims_table(rows: list, link: str | None = None) -> str:
         if r.get('source'): cell = f"{r['source']}: {cell}"            # a row taken from another run
         href = r.get('link', link)
         name = f"[{r['claim']}]({href}#{anchor(r['claim'])})" if href else r['claim']
-        lines.append(f"| {name} | **{r['verdict']}** | {cell.replace('|', '/')} |")
+        src = f" ({r['source']})" if r.get('source') else ''
+        lines.append(f"| {name} | **{r['verdict']}**{src} |" if brief else
+                     f"| {name} | **{r['verdict']}** | {cell.replace('|', '/')} |")
     return '\n'.join(lines)
 
 def anchor(text: str) -> str:

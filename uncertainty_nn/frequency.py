@@ -5,7 +5,7 @@
 # %% ../nbs/11_frequency.ipynb #373e1b74
 from __future__ import annotations
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 import numpy as np, torch
 import matplotlib.pyplot as plt
@@ -13,11 +13,13 @@ from .core import Result, default
 from .evidence import Claim, effect, corr
 from .networks import predict
 from .classifiers import ModelParams, ClassifierSpec, learned
+from .store import Measure, DataSpec, RunParams  # names in the specs' annotations (show_doc)
 from .ifa import IFASpec
 
 # %% auto #0
 __all__ = ['BLOCK_READINGS', 'SPLITS', 'claim_high_freq', 'FrequencyParams', 'spectrum', 'high_freq_ratio', 'block_reading',
-           'reading_name', 'readings', 'radial_power', 'high_energy_share', 'delta1_spec', 'needs', 'Fig7', 'plot_fig7']
+           'reading_name', 'readings', 'radial_power', 'high_energy_share', 'delta1_spec', 'Fig7', 'plot_fig7',
+           'Fig7Spec', 'needs']
 
 # %% ../nbs/11_frequency.ipynb #f4e0c002
 @dataclass(kw_only=True)
@@ -99,10 +101,6 @@ def delta1_spec(p: FrequencyParams, arch: str, epochs: int, split: str) -> IFASp
     return IFASpec(ClassifierSpec.of(p, arch, epochs), split, p.n_freq, p.eps, 1, False,
                    precision=p.precision)
 
-def needs(p: FrequencyParams) -> list:
-    "The artifacts this chapter reads: Δ₁ of training and test images for each classifier at each N_epoch."
-    return [delta1_spec(p, a, e, sp) for a in p.archs for e in p.epoch_list for sp in SPLITS]
-
 # %% ../nbs/11_frequency.ipynb #f4e0c005
 @dataclass(kw_only=True)
 class Fig7(Result):
@@ -160,6 +158,22 @@ def plot_fig7(results: list) -> plt.Figure:
                  f'numbers are N_epoch{seeds})', fontsize=8)
     fig.tight_layout()
     return fig
+
+@dataclass(frozen=True, eq=False)
+class Fig7Spec(Measure):
+    "Fig 7 of a run as an artifact: TA and every reading of Δ₁ for each classifier of parameters `p` (`Fig7.measure`)."
+    kind: ClassVar[str] = 'fig7'
+    result: ClassVar[type] = Fig7
+    def deps(self):
+        return [delta1_spec(self.p, a, e, sp) for a in self.p.archs for e in self.p.epoch_list for sp in SPLITS]
+    def work(self): return DataSpec.of(self.p).size('test') * len(self.p.archs) * len(self.p.epoch_list)
+    def compute(self, store):
+        p = replace(self.p, device=store.device or self.p.device)
+        return Fig7.measure(store, p, DataSpec.of(p).load()[1])
+
+def needs(p: FrequencyParams) -> list:
+    "The artifacts this chapter reads: its measurement (and, through it, Δ₁ of each classifier on both splits)."
+    return [Fig7Spec(p)]
 
 # %% ../nbs/11_frequency.ipynb #e20089f4
 def _corr_effect(per_seed: dict, archs: list, reading: str, n_boot: int, aside=False) -> dict:

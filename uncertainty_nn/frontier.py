@@ -5,14 +5,14 @@
 # %% ../nbs/13_frontier.ipynb #9433fbe6
 from __future__ import annotations
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 import matplotlib.pyplot as plt
 from fastai.callback.core import Callback
 from .core import Result, default, default_device, borrowed, precision_mode
 from .data import as_unit
-from .store import DataSpec                     # named in the specs' annotations (show_doc reads them)
+from .store import DataSpec, Measure, RunParams  # names in the specs' annotations (show_doc)
 from .evidence import Claim, effect, corr
 from .classifiers import ModelParams, ClassifierSpec, train_classifier
 from .attacks import eval_mode, pgd, project, signed_step, robust_accuracy
@@ -23,8 +23,8 @@ from .theory import loss_line, uncertainty_product
 
 # %% auto #0
 __all__ = ['KINDS', 'claim_frontier', 'FrontierParams', 'trades_kl', 'trades_adversary', 'trades_loss', 'AdvTrain',
-           'train_robust', 'RobustClassifierSpec', 'sigma_summary', 'frontier_specs', 'needs', 'Frontier',
-           'plot_frontier']
+           'train_robust', 'RobustClassifierSpec', 'sigma_summary', 'frontier_specs', 'Frontier', 'plot_frontier',
+           'FrontierSpec', 'needs']
 
 # %% ../nbs/13_frontier.ipynb #f0a1c001
 @dataclass(kw_only=True)
@@ -155,10 +155,6 @@ def frontier_specs(p: FrontierParams, arch: str) -> list:
             out.append((name, m, spec))
     return out
 
-def needs(p: FrontierParams) -> list:
-    "The artifacts this chapter reads: every classifier of the plane."
-    return [s for a in p.archs for _, _, s in frontier_specs(p, a)]
-
 # %% ../nbs/13_frontier.ipynb #f0a1c004
 @dataclass(kw_only=True)
 class Frontier(Result):
@@ -216,6 +212,22 @@ def plot_frontier(results: list) -> plt.Figure:
     fig.suptitle(f'Frontier: TA against RA on {r0.n_test} test images, ε = {r0.eps * 255:.0f}/255', fontsize=9)
     fig.tight_layout()
     return fig
+
+@dataclass(frozen=True, eq=False)
+class FrontierSpec(Measure):
+    "The frontier of a run as an artifact: every classifier of the plane of `p`, scored (`Frontier.measure`)."
+    kind: ClassVar[str] = 'frontier'
+    result: ClassVar[type] = Frontier
+    def deps(self): return [s for a in self.p.archs for _, _, s in frontier_specs(self.p, a)]
+    def work(self):
+        return DataSpec.of(self.p).size('test') * len(self.deps()) * (self.p.ra_steps + self.p.pgd_steps + 4)
+    def compute(self, store):
+        p = replace(self.p, device=store.device or self.p.device)
+        return Frontier.measure(store, p, DataSpec.of(p).load()[1])
+
+def needs(p: FrontierParams) -> list:
+    "The artifacts this chapter reads: its measurement (and, through it, every classifier of the plane)."
+    return [FrontierSpec(p)]
 
 # %% ../nbs/13_frontier.ipynb #c5dbd6a3
 def _frontier_effects(per_seed: dict, n_boot: int = 2000):

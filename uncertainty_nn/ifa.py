@@ -14,14 +14,15 @@ from fastcore.basics import patch
 from .core import (atomic_write, save_torch, tensor_digest, default_device, checked_precision,
                                  precision_mode, borrowed, progress, default, Params, Result, seed_bars)
 from .data import Split, as_unit, subset
-from .store import Artifact, content_key
+from .store import Artifact, Measure, DataSpec, content_key, RunParams  # RunParams: specs' annotations
 from .evidence import Claim, effect, room
 from .classifiers import ClassifierParams, ClassifierSpec, learned
 from .attacks import input_grad, eval_mode, bim
+from .networks import model_digest
 
 # %% auto #0
-__all__ = ['claim_ifa', 'IFASettings', 'IFAParams', 'IFAResult', 'model_digest', 'ifa', 'IFASpec', 'Fig3', 'plot_fig3',
-           'ifa_spec', 'needs']
+__all__ = ['claim_ifa', 'IFASettings', 'IFAParams', 'IFAResult', 'ifa', 'IFASpec', 'Fig3', 'plot_fig3', 'ifa_spec', 'Fig3Spec',
+           'needs']
 
 # %% ../nbs/07_ifa.ipynb #1fa0c001
 @dataclass(kw_only=True)
@@ -65,8 +66,7 @@ class IFAResult:
         return save_torch(path, d if self.record_ok is None else {**d, 'record_ok': self.record_ok})
     @classmethod
     def load(cls, path):
-        path = Path(path)
-        if not path.exists(): raise FileNotFoundError(f"no IFA result at {path}: run `ifa(...)` first")
+        if not Path(path).exists(): raise FileNotFoundError(f"no IFA result at {path}: run `ifa(...)` first")
         try: d = torch.load(path, weights_only=True)
         except Exception as e:
             raise ValueError(f"IFA result {path} is corrupt ({type(e).__name__}); delete it, run IFA again") from None
@@ -84,9 +84,6 @@ def _check_ifa_args(x, eps, n_iter, clamp):
             raise ValueError(f"clamp=True needs eps to be a whole number of grey levels (k/255), got {eps}")
     elif torch.is_floating_point(x) and (x.min() < 0 or x.max() > 1):
         raise ValueError("IFA images X_0 must lie in [0, 1] (or be uint8)")
-
-def _storage_dtype(max_count):
-    return torch.int8 if max_count <= 127 else torch.int16
 
 # %% ../nbs/07_ifa.ipynb #06f75f64
 def _measure(model, xn, y, eps, ra_steps, clamp) -> tuple:
@@ -117,10 +114,6 @@ def _ifa_chunk(model, x, y, eps, n_iter, clamp, record_at, ra_steps, dev, channe
     return k.cpu(), stats, oks
 
 # %% ../nbs/07_ifa.ipynb #1d76ba48
-def model_digest(model: nn.Module) -> str:
-    "A short fingerprint of a model's weights and buffers."
-    return tensor_digest(*model.state_dict().values())
-
 def _resume_dir(out, cfg: dict) -> Path | None:
     "The folder of a resumable run with settings `cfg`, refused when it holds a run with other settings."
     if not out: return None
@@ -162,7 +155,7 @@ def ifa(model: nn.Module, x: torch.Tensor | Split, y: torch.Tensor | None = None
     k = torch.cat(chunks) if chunks else torch.zeros(x.shape, dtype=torch.int16)
     record = {n: dict(ta=t[0] / len(y), ra=t[1] / len(y), loss=t[2] / len(y)) for n, t in totals.items()}
     ok = torch.cat(ok_chunks, 2) if ok_chunks else torch.zeros(len(record_at), 2, 0, dtype=torch.bool)
-    steps = k.to(_storage_dtype(int(k.abs().max()) if k.numel() else 0))
+    steps = k.to(torch.int8 if (int(k.abs().max()) if k.numel() else 0) <= 127 else torch.int16)    # fits a byte?
     return IFAResult(steps, 1/255 if clamp else eps, eps, n_iter, clamp, digest, record, ok)
 
 # %% ../nbs/07_ifa.ipynb #68d34987
@@ -240,14 +233,6 @@ class Fig3(Result):
     size: str
     record: dict                      # {arch: {n: dict(ta=, ra=, loss=)}}
     stages: dict                      # {arch: stage 'learned'}
-    @classmethod
-    def of(cls, results: dict, models: dict, p: IFAParams, n_images: int, n_test: int) -> Fig3:
-        "From `{arch: IFAResult}` and the classifiers they were run on."
-        per_image = {a: {str(n): dict(ta=r.record_ok[j, 0].numpy(), ra=r.record_ok[j, 1].numpy())
-                         for j, n in enumerate(sorted(r.record))} for a, r in results.items()}
-        return cls(eps=p.eps, n_iter=p.n_iter, clamp=p.clamp, n_images=n_images, ra_steps=p.ra_steps, epochs=p.epochs,
-                   size=p.size, record={a: {str(n): v for n, v in r.record.items()} for a, r in results.items()},
-                   stages={a: learned(a, m.meta, n_test) for a, m in models.items()}, per_image=per_image)
 
 def plot_fig3(results: list) -> plt.Figure:
     "Fig 3 from one seed's or several seeds' `Fig3`: TA and RA against n, one panel a classifier."
@@ -271,9 +256,25 @@ def ifa_spec(p: IFASettings, arch: str, epochs: int, record_at=None) -> IFASpec:
     return IFASpec(ClassifierSpec.of(p, arch, epochs), 'train', p.n_ifa, p.eps, p.n_iter, p.clamp,
                    tuple(p.record_at if record_at is None else record_at), p.ra_steps, precision=p.precision)
 
+@dataclass(frozen=True, eq=False)
+class Fig3Spec(Measure):
+    "Fig 3 of a run as an artifact: the record of IFA along the way for each classifier of parameters `p`."
+    kind: ClassVar[str] = 'fig3'
+    result: ClassVar[type] = Fig3
+    def deps(self): return [ifa_spec(self.p, a, self.p.epochs) for a in self.p.archs]
+    def compute(self, store):
+        p, specs = self.p, {s.classifier.arch: s for s in self.deps()}
+        rs = {a: store.get(s) for a, s in specs.items()}
+        per_image = {a: {str(n): dict(ta=r.record_ok[j, 0].numpy(), ra=r.record_ok[j, 1].numpy())
+                         for j, n in enumerate(sorted(r.record))} for a, r in rs.items()}
+        stages = {a: learned(a, store.get(s.classifier).meta, DataSpec.of(p).size('test')) for a, s in specs.items()}
+        record = {a: {str(n): v for n, v in r.record.items()} for a, r in rs.items()}
+        return Fig3(eps=p.eps, n_iter=p.n_iter, clamp=p.clamp, n_images=specs[p.archs[0]].count(), ra_steps=p.ra_steps,
+                    epochs=p.epochs, size=p.size, record=record, stages=stages, per_image=per_image)
+
 def needs(p: IFAParams) -> list:
-    "The artifacts this chapter reads: Δ_N of each classifier, measured at `record_at`."
-    return [ifa_spec(p, a, p.epochs) for a in p.archs]
+    "The artifacts this chapter reads: its record (and, through it, Δ_N of each classifier, measured at `record_at`)."
+    return [Fig3Spec(p)]
 
 # %% ../nbs/07_ifa.ipynb #634784d5
 def _ifa_effects(per_seed: dict, n_boot: int = 2000) -> list:

@@ -6,14 +6,14 @@
 from __future__ import annotations
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
-from .core import save_torch, default_device, precision_mode, borrowed
+from .core import save_torch, tensor_digest, default_device, precision_mode, borrowed
 from .data import Split, as_unit
 
 # %% auto #0
 __all__ = ['CIFAR10_MEAN', 'CIFAR10_STD', 'ARCHS', 'SIZES', 'Normalize', 'conv_bn', 'ConvNet', 'BasicBlock', 'ResNet',
            'Inception', 'GoogLeNet', 'build_classifier', 'UnetBlock', 'Pix2PixGenerator', 'PatchDiscriminator',
-           'receptive_field', 'predict', 'evaluate', 'CheckpointError', 'save_checkpoint', 'read_checkpoint',
-           'load_weights', 'load_classifier', 'load_generator']
+           'receptive_field', 'predict', 'evaluate', 'CheckpointError', 'model_digest', 'save_checkpoint',
+           'read_checkpoint', 'load_weights', 'load_classifier', 'load_generator']
 
 # %% ../nbs/04_networks.ipynb #853c74c7
 CIFAR10_MEAN, CIFAR10_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
@@ -184,6 +184,10 @@ def evaluate(model: nn.Module, split: Split, bs=512, device=None, precision='fp3
 # %% ../nbs/04_networks.ipynb #2e27b0ec
 class CheckpointError(ValueError):
     "A checkpoint is corrupt, or does not fit the model it is loaded into."
+
+def model_digest(model: nn.Module) -> str:
+    "A short fingerprint of a model's weights and buffers."
+    return tensor_digest(*model.state_dict().values())
 
 def save_checkpoint(path, model: nn.Module, **extra) -> Path:
     "Write `model`'s weights, `.config` and `.meta` (plus `extra`) to `path` atomically."

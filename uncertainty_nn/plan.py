@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from .core import default_precision
 from .store import Store
-from .config import profile_chapters, chapter_params
+from .config import profile_chapters, parse_overrides, chapter_params
 
 # %% auto #0
 __all__ = ['Plan', 'plan_of', 'make_plan', 'plan_rows', 'plan_text', 'plan_json', 'provenance_of', 'artifact_seconds']
@@ -34,13 +34,14 @@ def plan_of(needs) -> Plan:
     for a in needs: visit(a)
     return Plan(list(by_key.values()))
 
-def make_plan(profile='tiny', seeds=(0,), overrides=None, data=None, chapters=None, device=None,
+def make_plan(profile='tiny', seeds=(0,), overrides=(), data=None, chapters=None, device=None,
               precision=None) -> Plan:
-    "The plan of `profile` for `seeds` with `overrides` (`parse_overrides`) over `chapters` (default: the profile's)."
+    "The plan of `profile` for `seeds` with the `--set` items `overrides` over `chapters` (default: the profile's)."
     precision = default_precision(device, precision)    # the one place a run asks the machine: in every key and chapter
     wide = dict(data_source=None if data is None else str(data), device=device, precision=precision, planned=True)
     chs = profile_chapters(profile, chapters)
-    params = {s: {ch.name: chapter_params(profile, ch, overrides, seed=s, **wide) for ch in chs} for s in seeds}
+    ov = parse_overrides(overrides, chs)                 # the one place `--set` is read: checked, before any data loads
+    params = {s: {ch.name: chapter_params(profile, ch, ov, seed=s, **wide) for ch in chs} for s in seeds}
     needed = [a for s in seeds for ch in chs if ch.needs for a in ch.needs(params[s][ch.name])]
     plan = plan_of(needed)
     plan.params, plan.precision = params, precision

@@ -8,9 +8,9 @@ import torch, torch.nn.functional as F
 import torch.nn as nn
 from .core import tensor_digest, default_device, precision_mode, borrowed
 from .data import Split, as_unit
-from .networks import predict
+from .networks import predict, model_digest
 from .evidence import bootstrap, stage
-from .ifa import IFAResult, ifa, model_digest
+from .ifa import IFAResult, ifa
 
 # %% auto #0
 __all__ = ['pair_split', 'check_pairs', 'class_templates', 'implied_labels', 'sign_noise', 'jitter', 'floors', 'ifa_floor',

@@ -4,14 +4,13 @@
 
 # %% ../nbs/18_reproduce.ipynb #661945eb
 from __future__ import annotations
-import contextlib, json, os, tempfile, threading, time
-from concurrent.futures import ThreadPoolExecutor, FIRST_COMPLETED, wait
+import contextlib, json, os, tempfile, time
 from pathlib import Path
 import torch
 from .core import atomic_write, checked_precision, provenance, cpu_info, UsageError, find_nbs
 from .data import find_source, DataSourceError
 from .store import Store
-from .config import OPEN_SETTINGS, profile, profile_chapters, parse_overrides
+from .config import OPEN_SETTINGS, profile, profile_chapters
 from .plan import make_plan, provenance_of, artifact_seconds
 from .executors import EXECUTORS, materialize, connect_ray
 from .report import write_report
@@ -64,9 +63,8 @@ def _kernel_env(extra: dict | None = None) -> dict:
 _KERNELS = set()                        # the kernel managers of the chapters running now (an interrupt reaches them)
 
 def _kernel_manager(env: dict, cwd: Path):
-    """A jupyter kernel manager class whose kernel starts in `cwd` with environment `env`, so that kernels started side
-    by side (`jobs`) share neither. It talks over local IPC sockets in a folder of its own where the OS has them (no
-    TCP port opened; two kernels never pick the same socket name), else over TCP."""
+    """A jupyter kernel manager class whose kernel starts in `cwd` with environment `env`, leaving this process's own.
+    It talks over local IPC sockets in a folder of its own where the OS has them (no TCP port opened), else over TCP."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.localinterfaces import localhost
     from traitlets import CaselessStrEnum, default
@@ -86,7 +84,7 @@ def _kernel_manager(env: dict, cwd: Path):
     return KernelManager
 
 def _stop_kernels():
-    "Kill the kernel of every chapter running now: each of those chapters fails, and is run again by the next run."
+    "Kill the kernel of the chapter running now (on Ctrl-C): that chapter fails, and is run again by the next run."
     for km in list(_KERNELS):
         with contextlib.suppress(Exception): km.provisioner.process.kill()
 
@@ -94,15 +92,12 @@ class ChapterFailed(RuntimeError):
     "A chapter notebook raised; the message names the executed notebook that holds the error."
 
 # %% ../nbs/18_reproduce.ipynb #e00c2092
-def run_chapter(nb: Path, out_dir: Path, params: dict, log=print, env: dict | None = None) -> Path:
-    """Execute notebook `nb` with `params` into `out_dir`, unless done with the same parameters; the executed notebook.
-    `env`: variables to set (None: unset) in the kernel's environment besides `_KERNEL_ENV`."""
+def run_chapter(nb: Path, out_dir: Path, params: dict, env: dict | None = None) -> Path:
+    """Execute notebook `nb` with `params` into `out_dir`; the executed notebook. `env`: variables to set (None: unset)
+    in the kernel's environment besides `_KERNEL_ENV`."""
     import papermill as pm
     out_dir.mkdir(parents=True, exist_ok=True)
-    done, pfile = out_dir/nb.name, out_dir/f'{nb.stem}.params.json'
-    if done.exists() and pfile.exists() and json.loads(pfile.read_text()) == json.loads(json.dumps(params)):
-        log(f"{nb.stem}: done already, skipped"); return done
-    running, failed = out_dir/f'{nb.stem}.running.ipynb', out_dir/f'{nb.stem}.failed.ipynb'
+    done, running, failed = out_dir/nb.name, out_dir/f'{nb.stem}.running.ipynb', out_dir/f'{nb.stem}.failed.ipynb'
     done.unlink(missing_ok=True); failed.unlink(missing_ok=True)
     # the kernel's folder and environment go to its manager: papermill's `cwd` would change this whole process's
     try: pm.execute_notebook(str(nb), str(running), parameters=dict(params=params), kernel_name='python3',
@@ -113,9 +108,7 @@ def run_chapter(nb: Path, out_dir: Path, params: dict, log=print, env: dict | No
         what = f"{type(e).__name__}: {getattr(e, 'ename', '')} {getattr(e, 'evalue', e)}".strip()
         raise ChapterFailed(f"{nb.stem} failed ({what[:300]}). The executed notebook with the error: "
                             f"{failed}") from None
-    running.replace(done)
-    atomic_write(pfile, lambda f: f.write(json.dumps(params).encode()))
-    return done
+    return running.replace(done)
 
 # %% ../nbs/18_reproduce.ipynb #c6f6ee72
 def _checked(device, precision, data, executor, nbs) -> tuple:
@@ -142,40 +135,36 @@ def _about(profile_name: str, plan, store) -> dict:
 # %% ../nbs/18_reproduce.ipynb #c6f6ee73
 def reproduce(profile_name: str = 'tiny', out='runs/tiny', device=None, data=None, seeds=(0,), nbs=None, chapters=None,
               overrides=(), executor='inprocess', address=None, gpus_per_task=None, cpus_per_task=None, precision=None,
-              jobs=1, log=print) -> dict:
-    """Plan `profile_name` for `seeds` with `--set` `overrides`, compute its artifacts, run the chapters into `out`,
-    `jobs` chapters at a time."""
+              log=print) -> dict:
+    "Plan `profile_name` for `seeds` with the `--set` items `overrides`, compute it, run the chapters into `out`."
     say = lambda *a: log(*a, flush=True) if log is print else log(*a)
-    if not (isinstance(jobs, int) and jobs >= 1): raise UsageError(f"--jobs {jobs}: give a whole number of 1 or more")
     chs, seeds = profile_chapters(profile_name, chapters), tuple(seeds)
     device, precision, src = _checked(device, precision, data, executor, nbs)
-    ov = parse_overrides(overrides, chs)
     started_ray = executor == 'ray' and not _ray_running()
     # a missing cluster is reported before anything is written
     ray = connect_ray(address) if executor == 'ray' else None
     try:
         out, t0 = Path(out).resolve(), time.time()
-        plan = make_plan(profile_name, seeds, ov, data, [c.name for c in chs], device, precision)
-        precision = plan.precision                  # decided once, by the plan: every artifact and chapter gets it
+        plan = make_plan(profile_name, seeds, overrides, data, [c.name for c in chs], device, precision)
         store = Store(out/'store', device=device, quiet=True)
         runs = {s: (out if len(seeds) == 1 else out/f'seed_{s}') for s in seeds}
         out.mkdir(parents=True, exist_ok=True)
         atomic_write(out/'overrides.json', lambda f: f.write(json.dumps(list(overrides), indent=1).encode()))
-        say(f"[plan] profile {profile_name}, seeds {', '.join(map(str, seeds))}, precision {precision}, notebooks {src}"
-            + (f", --set {' '.join(overrides)}" if overrides else ''))
+        say(f"[plan] profile {profile_name}, seeds {', '.join(map(str, seeds))}, precision {plan.precision}, notebooks "
+            f"{src}" + (f", --set {' '.join(overrides)}" if overrides else ''))
         ray_kw = dict(gpus_per_task=gpus_per_task, cpus_per_task=cpus_per_task) if executor == 'ray' else {}
         materialize(plan, store, executor, log=say, **ray_kw)
     finally:
         if started_ray: ray.shutdown()
-    # side by side, a thread that waits for work yields its core at once (OpenMP's default spins a while first)
-    env = {'OMP_WAIT_POLICY': os.environ.get('OMP_WAIT_POLICY', 'PASSIVE')} if jobs > 1 else None
-    def chapter(s, ch):
-        t1, said = time.time(), []
-        wide = dict(run=str(runs[s]), store_dir=str(store.root), device=device, precision=precision)
-        params = {**plan.params[s][ch.name].to_dict(), **{k: v for k, v in wide.items() if v is not None}}
-        run_chapter(src/f'{ch.name}.ipynb', runs[s]/'notebooks', params, log=lambda *a, **k: said.append(a), env=env)
-        return f"{ch.name} (seed {s}): {'skipped, done already' if said else f'{time.time() - t1:.0f} s'}"
-    _run_chapters(chapter, [(s, ch) for s in seeds for ch in chs], jobs, _bar(len(seeds) * len(chs), log))
+    bar = _bar(len(seeds) * len(chs), log)
+    try:
+        for s in seeds:
+            for ch in chs:
+                t1, wide = time.time(), dict(run=str(runs[s]), store_dir=str(store.root))
+                run_chapter(src/f'{ch.name}.ipynb', runs[s]/'notebooks', {**plan.params[s][ch.name].to_dict(), **wide})
+                bar.write(f"{ch.name} (seed {s}): {time.time() - t1:.0f} s"); bar.update()
+    except KeyboardInterrupt: _stop_kernels(); raise
+    finally: bar.close()                            # the bar ends its line, also before an error is printed
     metrics = write_report(out, runs, profile_name, seconds=time.time() - t0, **_about(profile_name, plan, store))
     say(f"done in {(time.time() - t0) / 60:.1f} min: {out/'report.html'}")
     return metrics
@@ -193,33 +182,6 @@ def _bar(total, log):
         def update(self): self.n += 1
         def close(self): pass
     return Lines()
-
-def _run_chapters(chapter, todo: list, jobs: int, bar):
-    """`chapter(*t)` for each `t` of `todo`, `jobs` at a time (threads, each driving its own kernel); each one's line
-    on `bar` as it ends. After a failure no other chapter starts; those running end, then the first error is raised.
-    Ctrl-C stops the running kernels, so that it stops the run as quickly as with one chapter at a time."""
-    try:
-        if jobs == 1:
-            for t in todo: bar.write(chapter(*t)); bar.update()
-            return
-        stop = threading.Event()                # set by the first failure: no chapter starts after it
-        def guarded(*t):
-            if stop.is_set(): return None
-            try: return chapter(*t)
-            except BaseException: stop.set(); raise
-        with ThreadPoolExecutor(jobs) as ex:
-            pending, failed = {ex.submit(guarded, *t) for t in todo}, None
-            try:
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for f in done:
-                        if f.exception() is not None: failed = failed or f
-                        elif f.result() is not None: bar.write(f.result()); bar.update()
-            except KeyboardInterrupt:
-                stop.set(); _stop_kernels(); raise
-            if failed: failed.result()
-    # the bar ends its line, also before an error is printed
-    finally: bar.close()
 
 def _ray_running() -> bool:
     try: import ray

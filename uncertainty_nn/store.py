@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import ClassVar
 import torch
 from fastcore.basics import patch
-from .core import atomic_write, save_torch, tensor_digest, provenance, RunParams
+import numpy as np
+from .core import (atomic_write, save_torch, tensor_digest, provenance, flatten, unflatten, Result,
+                                 RunParams)
 from .data import Split, DataParams, cifar_subsets
 
 # %% auto #0
-__all__ = ['STORE_VERSION', 'content_key', 'DataMismatch', 'assumed_digest', 'DataSpec', 'Artifact', 'NotPlanned', 'Store']
+__all__ = ['STORE_VERSION', 'content_key', 'DataMismatch', 'assumed_digest', 'DataSpec', 'Artifact', 'NotPlanned', 'Store',
+           'Measure']
 
 # %% ../nbs/02_store.ipynb #5e0a0006
 STORE_VERSION = 2     # bump when the meaning of stored files changes: every key changes with it
@@ -165,3 +168,22 @@ def log(self: Store) -> list[dict]:
     "Every computation this store has recorded, oldest first."
     p = self.root/'log.jsonl'
     return [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
+
+# %% ../nbs/02_store.ipynb #b2e00002
+@dataclass(frozen=True, eq=False)
+class Measure(Artifact):
+    "A chapter's measurement as an artifact: its `result` (a `Result` class) from parameters `p` and what it reads."
+    p: RunParams                                          # the chapter's parameters, as the plan made them
+    result: ClassVar[type] = Result
+    WHERE: ClassVar[tuple] = ('run', 'store_dir', 'planned', 'device', 'data_source')    # not in the key
+    def params(self) -> dict:
+        own = type(self.p).checked({k: v for k, v in self.p.to_dict().items() if k not in self.WHERE})   # 8 is 8.0
+        return dict(data=DataSpec.of(self.p).key, deps=[d.key for d in self.deps()], **own)
+    def name(self) -> str: return f"of seed {self.p.seed}"
+    def save(self, r: Result, path):
+        arrays = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in flatten(r.per_image).items()}
+        save_torch(path, dict(numbers=json.dumps(r.numbers(), default=float), arrays=arrays))
+    def load(self, path) -> Result:
+        d = torch.load(path, weights_only=True)
+        per_image = unflatten({k: v.numpy() for k, v in d['arrays'].items()})
+        return self.result(**json.loads(d['numbers']), per_image=per_image)

@@ -5,14 +5,14 @@
 # %% ../nbs/10_tcl.ipynb #7c1a0002
 from __future__ import annotations
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 import numpy as np, torch, torch.nn as nn
 import matplotlib.pyplot as plt
 from .core import Result, seed_bars
 from .data import Split, subset
-from .store import DataSpec
-from .evidence import Claim, effect, room, stage, corr
+from .store import DataSpec, Measure, RunParams  # names in the specs' annotations (show_doc)
+from .evidence import Claim, effect, room, stage, corr, trend
 from .classifiers import learned
 from .attacks import robust_accuracy
 from .ifa import IFAResult
@@ -22,7 +22,7 @@ from .pix2pix import (Pix2PixParams, GeneratorSpec, generator_specs, headline_sp
 
 # %% auto #0
 __all__ = ['claim_cl_tradeoff', 'claim_tcl_loses', 'claim_tcl_gains_at_1', 'claim_tcl_not_both', 'claim_harder', 'CLAIMS',
-           'TCLParams', 'TCL', 'ifa_stage', 'Fig6', 'needs', 'plot_fig6', 'trend', 'pairs_curve', 'plot_pairs']
+           'TCLParams', 'TCL', 'ifa_stage', 'Fig6', 'Fig6Spec', 'needs', 'plot_fig6', 'pairs_curve', 'plot_pairs']
 
 # %% ../nbs/10_tcl.ipynb #7c1a0007
 @dataclass(kw_only=True)
@@ -98,13 +98,27 @@ class Fig6(Result):
                     pi.update(tcl=pi['pairs'][k], held=_held(G, s, res, p)); st['generator'] = st['generators'][k]
                     r.update(tcl_ta=t['clean'], tcl_ra=t['robust'], held_l1=float(pi['held']['err'].mean()),
                              held_zero=float(pi['held']['zero'].mean()), updates_run=G.meta['updates_run'])
-        return cls(eps=p.eps, n_iter=p.n_iter, n_ifa=needs(p)[0].ifa.count(), n_test=len(test), ra_steps=p.ra_steps,
+        n_ifa = generator_specs(p, p.archs[0], p.epoch_list[0])[0].ifa.count()
+        return cls(eps=p.eps, n_iter=p.n_iter, n_ifa=n_ifa, n_test=len(test), ra_steps=p.ra_steps,
                    updates=p.p2p_updates, ngf=p.ngf, epoch_list=p.epoch_list, size=p.size, headline=head,
                    results=results, stages=stages, per_image=per_image)
 
+@dataclass(frozen=True, eq=False)
+class Fig6Spec(Measure):
+    "Fig 6 of a run as an artifact: CL and every TCL of parameters `p` scored on the test images (`Fig6.measure`)."
+    kind: ClassVar[str] = 'fig6'
+    result: ClassVar[type] = Fig6
+    def deps(self): return [s for a in self.p.archs for e in self.p.epoch_list for s in generator_specs(self.p, a, e)]
+    def work(self):
+        return (self.p.n_eval or DataSpec.of(self.p).size('test')) * len(self.deps()) * (self.p.ra_steps + 3)
+    def compute(self, store):
+        p = replace(self.p, device=store.device or self.p.device)
+        test = DataSpec.of(p).load()[1]
+        return Fig6.measure(store, p, subset(test, n=p.n_eval, seed=p.seed) if p.n_eval else test)
+
 def needs(p: TCLParams) -> list:
-    "The artifacts this chapter reads: the Pix2Pix chapter's generators (and their Δ_N and classifiers)."
-    return [s for a in p.archs for e in p.epoch_list for s in generator_specs(p, a, e)]
+    "The artifacts this chapter reads: its measurement (and, through it, the Pix2Pix chapter's generators)."
+    return [Fig6Spec(p)]
 
 # %% ../nbs/10_tcl.ipynb #7c1a000c
 def plot_fig6(results: list) -> plt.Figure:
@@ -242,15 +256,6 @@ claim_harder = Claim('Δ_N grows harder to produce as TA rises', Fig6, effects=_
 CLAIMS = [claim_cl_tradeoff, claim_tcl_loses, claim_tcl_gains_at_1, claim_tcl_not_both, claim_harder]
 
 # %% ../nbs/10_tcl.ipynb #c10a0002
-def trend(n, diff) -> dict:
-    "Least squares of `diff` (seeds × sizes) on log10(`n`): its slope a decade, and where it crosses 0 (None: never)."
-    n, diff = np.asarray(n, float), np.atleast_2d(np.asarray(diff, float))
-    if len(n) < 2: return dict(slope=math.nan, intercept=math.nan, at_zero=None, extrapolated=False)
-    b, c = np.polyfit(np.tile(np.log10(n), len(diff)), diff.ravel(), 1)
-    zero = float(10 ** (-c / b)) if b != 0 and abs(c / b) < 12 else None
-    return dict(slope=float(b), intercept=float(c), at_zero=zero,
-                extrapolated=zero is not None and not n.min() <= zero <= n.max())
-
 def pairs_curve(results: list, a: str, e: str, variant: str, q: str) -> dict:
     "TCL − CL in `q` ('ta' or 'ra') by number of pairs for one variant: each seed's (seeds × sizes), and `trend`."
     pairs = results[0].results[a][e]['pairs']

@@ -11,11 +11,12 @@ import matplotlib.pyplot as plt
 from .core import Result, borrowed, precision_mode
 from .data import DataParams
 from .evidence import Claim
+from .store import Measure, DataSpec, RunParams  # names in the specs' annotations (show_doc)
 from .classifiers import ClassifierSpec
 
 # %% auto #0
-__all__ = ['claim_uncertainty', 'TheoryParams', 'commutator', 'gaussian_product', 'uncertainty_product', 'loss_line',
-           'line_products', 'Theory', 'plot_theory', 'needs']
+__all__ = ['claim_uncertainty', 'TheoryParams', 'commutator', 'gaussian_product', 'uncertainty_product', 'textbook_examples',
+           'loss_line', 'line_products', 'Theory', 'plot_theory', 'loss_lines', 'TheorySpec', 'needs']
 
 # %% ../nbs/12_theory.ipynb #7e0a0002
 @dataclass(kw_only=True)
@@ -62,6 +63,16 @@ def uncertainty_product(psi, x) -> tuple[float, float, float]:
     dpsi = np.gradient(psi, x, edge_order=2)
     sp_ = np.sqrt(max(_trapz(np.abs(dpsi) ** 2, x) - abs(_trapz(np.conj(psi) * dpsi, x)) ** 2, 0))
     return float(sx), float(sp_), float(sx * sp_)
+
+# %% ../nbs/12_theory.ipynb #6eacbccc
+def textbook_examples() -> dict:
+    "Textbook wave functions as samples `(ψ, x)`: a Gaussian, sech, a Lorentzian, two Gaussians, a triangle, sin πx."
+    xg, box = np.linspace(-12, 12, 20001), np.linspace(0, 1, 4001)
+    return {'Gaussian': (np.exp(-xg**2 / 4), xg), 'sech': (1 / np.cosh(xg), xg),
+            'Lorentzian (1+x²)⁻¹': (1 / (1 + xg**2), xg),
+            'two Gaussians': (np.exp(-(xg - 3)**2) + np.exp(-(xg + 3)**2), xg),
+            'triangle': (np.clip(1 - np.abs(xg) / 3, 0, None), xg),
+            'box ground state sin(πx)': (np.sin(np.pi * box), box)}
 
 # %% ../nbs/12_theory.ipynb #3ad2d22b
 @torch.no_grad()
@@ -111,9 +122,35 @@ def plot_theory(results: list) -> plt.Figure:
                  f"{c['epochs']} epochs)", fontsize=9)
     return fig
 
+def loss_lines(model, test, p: TheoryParams, device=None) -> dict:
+    "The box and windowed products of `n_pixels` random loss lines of `n_images` random images of `test`, in float32."
+    g, t = torch.Generator().manual_seed(p.seed), torch.linspace(0, 1, p.n_grid)
+    prods = {'box': [], 'windowed': []}
+    with borrowed(model, device), precision_mode(device or 'cpu', 'fp32'):
+        model.eval()
+        for k in torch.randperm(len(test), generator=g)[:p.n_images].tolist():
+            x = test.x[k].float().div(255).to(next(model.parameters()).device)
+            for _ in range(p.n_pixels):
+                pix = tuple(torch.randint(0, s, (1,), generator=g).item() for s in (3, 32, 32))
+                for kind, v in line_products(loss_line(model, x, test.y[k], pix, t), t.double().numpy()).items():
+                    prods[kind].append(v)
+    return {k: np.array(v) for k, v in prods.items()}
+
+@dataclass(frozen=True, eq=False)
+class TheorySpec(Measure):
+    "The theory chapter's numbers as an artifact: its checks, examples and the loss lines of its classifier."
+    kind: ClassVar[str] = 'theory'
+    result: ClassVar[type] = Theory
+    def deps(self): return [ClassifierSpec.of(self.p, self.p.arch, self.p.epochs)]
+    def work(self): return self.p.n_images * self.p.n_pixels * self.p.n_grid
+    def compute(self, store):
+        model, test = store.get(self.deps()[0]), DataSpec.of(self.p).load()[1]
+        lines = loss_lines(model, test, self.p, store.device or self.p.device)
+        return Theory.of(lines, textbook_examples(), self.p)
+
 def needs(p: TheoryParams) -> list:
-    "The artifact this chapter reads: its classifier."
-    return [ClassifierSpec.of(p, p.arch, p.epochs)]
+    "The artifacts this chapter reads: its measurement (and, through it, its classifier)."
+    return [TheorySpec(p)]
 
 # %% ../nbs/12_theory.ipynb #6dd600cf
 def _uncertainty_checks(per_seed: dict) -> list:
