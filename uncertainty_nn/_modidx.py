@@ -567,6 +567,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'uncertainty_nn.store.DataSpec.of': ('store.html#dataspec.of', 'uncertainty_nn/store.py'),
                                       'uncertainty_nn.store.DataSpec.size': ('store.html#dataspec.size', 'uncertainty_nn/store.py'),
                                       'uncertainty_nn.store.Measure': ('store.html#measure', 'uncertainty_nn/store.py'),
+                                      'uncertainty_nn.store.Measure.inputs': ('store.html#measure.inputs', 'uncertainty_nn/store.py'),
                                       'uncertainty_nn.store.Measure.load': ('store.html#measure.load', 'uncertainty_nn/store.py'),
                                       'uncertainty_nn.store.Measure.name': ('store.html#measure.name', 'uncertainty_nn/store.py'),
                                       'uncertainty_nn.store.Measure.params': ('store.html#measure.params', 'uncertainty_nn/store.py'),

@@ -196,8 +196,8 @@ class Fig1Spec(Measure):
     def work(self):
         return DataSpec.of(self.p).size('test') * len(self.p.archs) * (6 + self.p.bim_steps + self.p.pgd_steps)
     def compute(self, store):
-        p = replace(self.p, device=store.device or self.p.device)
-        return Fig1.measure({s.arch: store.get(s) for s in self.deps()}, DataSpec.of(p).load()[1], p)
+        p, test = self.inputs(store)
+        return Fig1.measure({s.arch: store.get(s) for s in self.deps()}, test, p)
 
 def needs(p: AttackParams) -> list:
     "The artifacts this chapter reads: its measurement (and, through it, the classifiers chapter's classifiers)."

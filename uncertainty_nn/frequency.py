@@ -168,8 +168,7 @@ class Fig7Spec(Measure):
         return [delta1_spec(self.p, a, e, sp) for a in self.p.archs for e in self.p.epoch_list for sp in SPLITS]
     def work(self): return DataSpec.of(self.p).size('test') * len(self.p.archs) * len(self.p.epoch_list)
     def compute(self, store):
-        p = replace(self.p, device=store.device or self.p.device)
-        return Fig7.measure(store, p, DataSpec.of(p).load()[1])
+        return Fig7.measure(store, *self.inputs(store))
 
 def needs(p: FrequencyParams) -> list:
     "The artifacts this chapter reads: its measurement (and, through it, Δ₁ of each classifier on both splits)."

@@ -222,8 +222,7 @@ class FrontierSpec(Measure):
     def work(self):
         return DataSpec.of(self.p).size('test') * len(self.deps()) * (self.p.ra_steps + self.p.pgd_steps + 4)
     def compute(self, store):
-        p = replace(self.p, device=store.device or self.p.device)
-        return Frontier.measure(store, p, DataSpec.of(p).load()[1])
+        return Frontier.measure(store, *self.inputs(store))
 
 def needs(p: FrontierParams) -> list:
     "The artifacts this chapter reads: its measurement (and, through it, every classifier of the plane)."

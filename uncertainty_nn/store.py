@@ -5,7 +5,7 @@
 # %% ../nbs/02_store.ipynb #5e0a0002
 from __future__ import annotations
 import contextlib, hashlib, json, shutil, time, warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
 import torch
@@ -180,6 +180,10 @@ class Measure(Artifact):
         own = type(self.p).checked({k: v for k, v in self.p.to_dict().items() if k not in self.WHERE})   # 8 is 8.0
         return dict(data=DataSpec.of(self.p).key, deps=[d.key for d in self.deps()], **own)
     def name(self) -> str: return f"of seed {self.p.seed}"
+    def inputs(self, store) -> tuple:
+        "The parameters on the store's device, and the run's test images: what a measurement reads besides `deps`."
+        p = replace(self.p, device=store.device or self.p.device)
+        return p, DataSpec.of(p).load()[1]
     def save(self, r: Result, path):
         arrays = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in flatten(r.per_image).items()}
         save_torch(path, dict(numbers=json.dumps(r.numbers(), default=float), arrays=arrays))

@@ -112,8 +112,7 @@ class Fig6Spec(Measure):
     def work(self):
         return (self.p.n_eval or DataSpec.of(self.p).size('test')) * len(self.deps()) * (self.p.ra_steps + 3)
     def compute(self, store):
-        p = replace(self.p, device=store.device or self.p.device)
-        test = DataSpec.of(p).load()[1]
+        p, test = self.inputs(store)
         return Fig6.measure(store, p, subset(test, n=p.n_eval, seed=p.seed) if p.n_eval else test)
 
 def needs(p: TCLParams) -> list:
