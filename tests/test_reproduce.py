@@ -35,6 +35,32 @@ def test_failed_chapter_names_the_executed_notebook(tmp_path):
     assert str(failed) in str(e.value) and 'boom in chapter' in str(e.value) and failed.exists()
     assert not (tmp_path/'out'/'05_classifiers.ipynb').exists()
 
+def test_kernel_started_ahead_has_imported_and_bound_nothing(tmp_path):
+    "A chapter run in a kernel started ahead finds its modules imported, and nothing else: no name, no count."
+    nb = make_nb(tmp_path/'06_attacks.ipynb', [
+        "import sys; seen = ('colorsys' in sys.modules, sorted(k for k in globals() if 'warm' in k))",
+        "open('seen.txt', 'w').write(repr(seen))", "import colorsys"], params="params = {}")
+    out = tmp_path/'out'; k = R.Kernel(nb, out)
+    try: R.run_chapter(nb, out, {}, kernel=k)
+    finally: k.close()
+    assert (out/'seen.txt').read_text() == "(True, [])"
+    counts = [c.execution_count for c in nbformat.read(out/'06_attacks.ipynb', 4).cells if c.cell_type == 'code']
+    assert counts[-3:] == [counts[-3], counts[-3] + 1, counts[-3] + 2] and counts[0] == 1
+    R.run_chapter(nb, out, {})                                       # a fresh kernel: the module comes with its cell
+    assert (out/'seen.txt').read_text() == "(False, [])"
+
+def test_imports_of_reads_top_level_imports(tmp_path):
+    nb = make_nb(tmp_path/'a.ipynb', ["import numpy as np, json\nfrom os.path import join  # x\n  import wave",
+                                      "from __future__ import annotations\nimport json"])
+    assert R._imports_of(nb) == ['numpy', 'json', 'os.path', '__future__']
+
+def test_failed_chapter_shuts_the_kernel_started_ahead(tmp_path):
+    from uncertainty_nn.cli import main
+    make_nb(tmp_path/'01_data.ipynb', ["raise RuntimeError('no data here')"])        # seed 1's kernel starts ahead
+    assert main(['reproduce', '--profile', 'tiny', '--out', str(tmp_path/'run'), '--nbs', str(tmp_path), '--chapters',
+                 '01_data', '--seeds', '0', '1']) == 1
+    assert R._KERNELS == set() and not list((tmp_path/'run'/'seed_1'/'notebooks').glob('01_*'))
+
 def test_cli_reports_failure_without_traceback(tmp_path, capsys):
     from uncertainty_nn.cli import main
     make_nb(tmp_path/'01_data.ipynb', ["raise RuntimeError('no data here')"])
@@ -141,3 +167,11 @@ def test_ray_computes_what_inprocess_computed(tmp_path, ray_local, request):
                                                       for q in ('ta', 'ra'))
         else: assert all(torch.equal(u, v) for u, v in zip(x.state_dict().values(), y.state_dict().values())), a
     assert materialize(plan, ray, 'ray', log=lambda *a, **k: None) == []          # found done: nothing again
+
+
+def test_kernels_wait_passively_unless_the_caller_chose(monkeypatch):
+    monkeypatch.delenv('OMP_WAIT_POLICY', raising=False)
+    assert R._kernel_env()['OMP_WAIT_POLICY'] == 'PASSIVE'
+    monkeypatch.setenv('OMP_WAIT_POLICY', 'ACTIVE')
+    assert R._kernel_env()['OMP_WAIT_POLICY'] == 'ACTIVE'
+    import os; assert os.environ['OMP_WAIT_POLICY'] == 'ACTIVE'       # this process's own is left alone

@@ -4,7 +4,7 @@
 
 # %% ../nbs/18_reproduce.ipynb #661945eb
 from __future__ import annotations
-import contextlib, json, os, tempfile, time
+import contextlib, json, os, queue, re, tempfile, time
 from pathlib import Path
 import torch
 from .core import atomic_write, checked_precision, provenance, cpu_info, UsageError, find_nbs
@@ -16,7 +16,7 @@ from .executors import EXECUTORS, materialize, connect_ray
 from .report import write_report
 
 # %% auto #0
-__all__ = ['check_device', 'check_precision', 'check_data', 'ChapterFailed', 'run_chapter', 'reproduce']
+__all__ = ['check_device', 'check_precision', 'check_data', 'ChapterFailed', 'Kernel', 'run_chapter', 'reproduce']
 
 # %% ../nbs/18_reproduce.ipynb #7b7c72d2
 def check_device(device: str | None) -> str | None:
@@ -55,6 +55,7 @@ _KERNEL_ENV = {'UNCERTAINTY_NN_QUIET': '1', 'IN_TEST': None,      # run as from 
 def _kernel_env(extra: dict | None = None) -> dict:
     "This process's environment with `_KERNEL_ENV` and `extra` applied (None: unset); the process's own is left alone."
     env = dict(os.environ)
+    env.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # two kernels share the cores (one runs, one warms): none spins
     for k, v in {**_KERNEL_ENV, **(extra or {})}.items():
         if v is None: env.pop(k, None)
         else: env[k] = v
@@ -91,10 +92,56 @@ def _stop_kernels():
 class ChapterFailed(RuntimeError):
     "A chapter notebook raised; the message names the executed notebook that holds the error."
 
+# %% ../nbs/18_reproduce.ipynb #e00c2095
+def _imports_of(nb: Path) -> list[str]:
+    "The modules that notebook `nb`'s executed code cells import at their top level, in order, each once."
+    mods = []
+    for c in json.loads(Path(nb).read_text())['cells']:
+        if c['cell_type'] != 'code' or 'skip-execution' in c.get('metadata', {}).get('tags', []): continue
+        for line in ''.join(c['source']).splitlines():
+            if m := re.match(r'from\s+([\w.]+)\s+import\b', line): mods.append(m[1])
+            elif m := re.match(r'import\s+([\w., ]+)', line):
+                mods += [n.split()[0] for n in m[1].split(',') if n.strip()]
+    return list(dict.fromkeys(mods))
+
+_WARM = """def _unn_warm(mods):
+    import importlib
+    for m in mods:
+        try: importlib.import_module(m)
+        except Exception: pass          # the notebook's own import reports it
+_unn_warm({mods!r}); del _unn_warm"""
+
+class Kernel:
+    "Chapter `nb`'s kernel, started ahead in `out_dir`: it imports the notebook's modules while this process goes on."
+    def __init__(self, nb: Path, out_dir: Path, env: dict | None = None):
+        from jupyter_client import BlockingKernelClient
+        from jupyter_core.utils import run_sync
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        self.km = _kernel_manager(_kernel_env(env), Path(out_dir).resolve())(kernel_name='python3')
+        run_sync(self.km.start_kernel)()
+        self.kc = BlockingKernelClient(); self.kc.load_connection_info(self.km.get_connection_info())
+        self.kc.start_channels()      # queued until the kernel listens; silent: no count, no output, nothing bound
+        self.kc.execute(_WARM.format(mods=_imports_of(nb)), silent=True, store_history=False)
+    def handed(self):
+        "Its kernel manager, for papermill to run the notebook in, once the imports are done (or the kernel is gone)."
+        from jupyter_core.utils import run_sync
+        while self.kc is not None:
+            try: self.kc.get_shell_msg(timeout=1)          # the warm-up's reply: the notebook would wait for it too
+            except queue.Empty:
+                if run_sync(self.km.is_alive)(): continue
+            self.kc.stop_channels(); self.kc = None
+        return self.km
+    def close(self):
+        "Shut the kernel down (whoever started it does, after its chapter or when the chapter before it failed)."
+        from jupyter_core.utils import run_sync
+        self.handed()
+        with contextlib.suppress(Exception): run_sync(self.km.shutdown_kernel)(now=True)
+
 # %% ../nbs/18_reproduce.ipynb #e00c2092
-def run_chapter(nb: Path, out_dir: Path, params: dict, env: dict | None = None) -> Path:
+def run_chapter(nb: Path, out_dir: Path, params: dict, env: dict | None = None, kernel: Kernel | None = None
+                ) -> Path:
     """Execute notebook `nb` with `params` into `out_dir`; the executed notebook. `env`: variables to set (None: unset)
-    in the kernel's environment besides `_KERNEL_ENV`."""
+    in the kernel's environment besides `_KERNEL_ENV`; `kernel`: one started ahead for `nb` (with its own `env`)."""
     import papermill as pm
     out_dir.mkdir(parents=True, exist_ok=True)
     done, running, failed = out_dir/nb.name, out_dir/f'{nb.stem}.running.ipynb', out_dir/f'{nb.stem}.failed.ipynb'
@@ -102,7 +149,8 @@ def run_chapter(nb: Path, out_dir: Path, params: dict, env: dict | None = None) 
     # the kernel's folder and environment go to its manager: papermill's `cwd` would change this whole process's
     try: pm.execute_notebook(str(nb), str(running), parameters=dict(params=params), kernel_name='python3',
                              progress_bar=False, log_output=False,
-                             kernel_manager_class=_kernel_manager(_kernel_env(env), out_dir.resolve()))
+                             **(dict(km=kernel.handed()) if kernel else
+                                dict(kernel_manager_class=_kernel_manager(_kernel_env(env), out_dir.resolve()))))
     except Exception as e:
         if running.exists(): running.replace(failed)
         what = f"{type(e).__name__}: {getattr(e, 'ename', '')} {getattr(e, 'evalue', e)}".strip()
@@ -156,15 +204,22 @@ def reproduce(profile_name: str = 'tiny', out='runs/tiny', device=None, data=Non
         materialize(plan, store, executor, log=say, **ray_kw)
     finally:
         if started_ray: ray.shutdown()
-    bar = _bar(len(seeds) * len(chs), log)
+    order = [(s, ch) for s in seeds for ch in chs]
+    def ahead(i):
+        return Kernel(src/f'{order[i][1].name}.ipynb', runs[order[i][0]]/'notebooks') if i < len(order) else None
+    bar, kernel = _bar(len(order), log), None
     try:
-        for s in seeds:
-            for ch in chs:
-                t1, wide = time.time(), dict(run=str(runs[s]), store_dir=str(store.root))
-                run_chapter(src/f'{ch.name}.ipynb', runs[s]/'notebooks', {**plan.params[s][ch.name].to_dict(), **wide})
-                bar.write(f"{ch.name} (seed {s}): {time.time() - t1:.0f} s"); bar.update()
+        for i, (s, ch) in enumerate(order):
+            t1, wide = time.time(), dict(run=str(runs[s]), store_dir=str(store.root))
+            kernel, nxt = kernel or ahead(i), ahead(i + 1)     # the next chapter's kernel starts while this one runs
+            try: run_chapter(src/f'{ch.name}.ipynb', runs[s]/'notebooks', {**plan.params[s][ch.name].to_dict(), **wide},
+                             kernel=kernel)
+            finally: kernel.close(); kernel = nxt
+            bar.write(f"{ch.name} (seed {s}): {time.time() - t1:.0f} s"); bar.update()
     except KeyboardInterrupt: _stop_kernels(); raise
-    finally: bar.close()                            # the bar ends its line, also before an error is printed
+    finally:
+        if kernel: kernel.close()
+        bar.close()                                 # the bar ends its line, also before an error is printed
     metrics = write_report(out, runs, profile_name, seconds=time.time() - t0, **_about(profile_name, plan, store))
     say(f"done in {(time.time() - t0) / 60:.1f} min: {out/'report.html'}")
     return metrics
