@@ -175,3 +175,45 @@ def test_kernels_wait_passively_unless_the_caller_chose(monkeypatch):
     monkeypatch.setenv('OMP_WAIT_POLICY', 'ACTIVE')
     assert R._kernel_env()['OMP_WAIT_POLICY'] == 'ACTIVE'
     import os; assert os.environ['OMP_WAIT_POLICY'] == 'ACTIVE'       # this process's own is left alone
+
+
+def _finished_run(path, seed, **about):
+    "A finished one-seed run of made-up results, as `reproduce` leaves it (metrics.json, overrides.json, figures)."
+    from test_claims import fig1, fig6
+    from uncertainty_nn.report import write_report
+    (path/'figures').mkdir(parents=True)
+    fig1(0.1 + 0.02 * seed)().save(path); fig6(0.2, -0.08, 0, 0)().save(path)
+    (path/'overrides.json').write_text('[]')
+    write_report(path, {seed: path}, 'smoke', seconds=60, n_boot=200,
+                 **{**dict(precision='fp32', code='0.0.1+abc', machine=f'machine {seed}'), **about})
+    return path
+
+
+def test_pool_writes_the_report_one_run_of_all_seeds_writes(tmp_path):
+    from uncertainty_nn.report import pool, write_report
+    r0, r1 = _finished_run(tmp_path/'r0', 0), _finished_run(tmp_path/'r1', 1)
+    m = pool(tmp_path/'pooled', [r1, r0], n_boot=200)
+    ref = write_report(tmp_path/'ref', {0: r0, 1: r1}, 'smoke', n_boot=200)
+    assert m['seeds'] == [0, 1] and m['claims'] == ref['claims'] and m['across_seeds'] == ref['across_seeds']
+    assert m['across_seeds']['fig1/results/conv/fgsm/clean']['n'] == 2
+    assert m['seconds'] == 120 and m['code'] == '0.0.1+abc' and m['machine'] == 'machine 1; machine 0'
+    md = (tmp_path/'pooled'/'report.md').read_text()
+    assert '**Pooled from** 2 runs (`pool`): `r1`, seeds 1, 1 min on machine 1; `r0`, seeds 0' in md
+
+
+def test_pool_refuses_runs_of_other_studies(tmp_path):
+    from uncertainty_nn.report import pool
+    from uncertainty_nn.cli import main
+    r0, r1 = _finished_run(tmp_path/'r0', 0), _finished_run(tmp_path/'r1', 1, precision='bf16')
+    with pytest.raises(ValueError, match='the runs differ in precision: r0: fp32; r1: bf16'):
+        pool(tmp_path/'p', [r0, r1])
+    r2 = _finished_run(tmp_path/'r2', 2, code='0.0.1+def')
+    with pytest.raises(ValueError, match='differ in code.*--mixed-code'): pool(tmp_path/'p', [r0, r2])
+    assert pool(tmp_path/'p', [r0, r2], mixed_code=True)['code'] == 'mixed: 0.0.1+abc, 0.0.1+def'
+    with pytest.raises(ValueError, match='seed 0 is in .*r0 and in .*r0'): pool(tmp_path/'p', [r0, r0])
+    r3 = _finished_run(tmp_path/'r3', 3); (r3/'overrides.json').write_text('["n_iter=5"]')
+    with pytest.raises(ValueError, match=r"differ in overrides: r0: \[\]; r3: \['n_iter=5'\]"):
+        pool(tmp_path/'p', [r0, r3])
+    assert main(['pool', str(r0), str(tmp_path/'nothing'), '--out', str(tmp_path/'p')]) == 1
+    assert main(['pool', str(r0), str(tmp_path/'r2'), '--out', str(tmp_path/'q'), '--mixed-code']) == 0
+    assert (tmp_path/'q'/'report.html').exists()

@@ -5,6 +5,7 @@
 # %% ../nbs/17_report.ipynb #cfb9cb91
 from __future__ import annotations
 import json, math, shutil
+from collections import Counter
 from pathlib import Path
 from string import Template
 import numpy as np
@@ -22,8 +23,8 @@ from .theory import Theory, plot_theory, claim_uncertainty
 from .frontier import Frontier, plot_frontier, claim_frontier
 
 # %% auto #0
-__all__ = ['CLAIMS', 'RESULTS', 'PLOTS', 'FIGURE_TITLES', 'PAGE', 'read_results', 'evaluate_claims', 'stages_in', 'stages_table',
-           'seed_spread', 'report_markdown', 'write_report', 'compare']
+__all__ = ['CLAIMS', 'RESULTS', 'PLOTS', 'FIGURE_TITLES', 'PAGE', 'POOLED_ALIKE', 'read_results', 'evaluate_claims', 'stages_in',
+           'stages_table', 'seed_spread', 'report_markdown', 'write_report', 'compare', 'pool']
 
 # %% ../nbs/17_report.ipynb #a4f9b2e2
 CLAIMS = [claim_fgsm, claim_ifa, *TCL_CLAIMS, claim_high_freq, claim_uncertainty, claim_frontier]
@@ -131,7 +132,12 @@ def report_markdown(m: dict, figures: list) -> str:
             + (f"**Data**: {data.get('source')}, {data.get('encoding')}; digest {data.get('digest')}.\n\n"
                if data else '')
             + (f"**Artifacts computed on**: {', '.join(f'{k} (×{v})' for k, v in m['provenance'].items())}.\n"
-               if m.get('provenance') else ''))
+               if m.get('provenance') else '')
+            + (f"\n**Code**: `{m['code']}` (`code_version`).\n" if m.get('code') else '')
+            + (f"\n**Pooled from** {len(m['pooled_from'])} runs (`pool`): " + '; '.join(
+                f"`{Path(p['run']).name}`, seeds {', '.join(map(str, p['seeds']))}"
+                + (f", {p['seconds'] / 60:.0f} min" if p.get('seconds') else '') + f" on {p.get('machine')}"
+                for p in m['pooled_from']) + '.\n' if m.get('pooled_from') else ''))
     how = ("Each verdict rests on effects with 95% bootstrap intervals, over the images and, with several seeds, over "
            "the seeds (chapter `03_evidence`): **supported** when every interval lies above its threshold, "
            "**contradicted** when one lies below it, **undecided** otherwise, and when a stage under it did not do its "
@@ -196,3 +202,43 @@ def compare(runs: list) -> str:
             cells.append('—' if row is None else f"**{row['verdict']}**" + (f"<br>{effect_text(h)}" if h else ''))
         lines.append(f"| {name} | " + ' | '.join(c.replace('|', '/') for c in cells) + ' |')
     return '\n'.join(lines)
+
+# %% ../nbs/17_report.ipynb #e864424a
+POOLED_ALIKE = ('profile', 'precision', 'overrides', 'data', 'code')     # what the runs of one study share
+
+def _finished(run: Path) -> dict:
+    "A finished run's metrics, with its `--set` items and the digests of its data."
+    if not (run/'metrics.json').exists():
+        raise ValueError(f"{run}: not a finished run (no metrics.json): pool the run directories that reproduce wrote")
+    m = json.loads((run/'metrics.json').read_text()); d = m.get('data') or {}
+    m['overrides'] = json.loads((run/'overrides.json').read_text()) if (run/'overrides.json').exists() else []
+    m['data'] = d and {k: d.get(k) for k in ('digest', 'subsets_digest')}
+    return m
+
+def pool(out, runs: list, mixed_code: bool = False, n_boot: int = 2000) -> dict:
+    """One report in `out` of the seeds of finished `runs` of one study, as one run of them all would write it; the
+    runs agree on `POOLED_ALIKE` (`mixed_code`: not on the code) and no seed is in two of them."""
+    runs = [Path(r).resolve() for r in runs]; ms = [_finished(r) for r in runs]
+    for k in POOLED_ALIKE:
+        seen = {json.dumps(m.get(k), sort_keys=True) for m in ms}
+        if len(seen) > 1 and not (k == 'code' and mixed_code):
+            raise ValueError(f"the runs differ in {k}: " + '; '.join(f"{r.name}: {m.get(k)}" for r, m in zip(runs, ms))
+                             + ('. Pool them anyway with --mixed-code, or rerun the seeds with one code'
+                                if k == 'code' else '. Only seeds of one study pool: rerun with the same settings'))
+    dirs = {}
+    for r, m in zip(runs, ms):
+        for s in m['seeds']:
+            if s in dirs: raise ValueError(f"seed {s} is in {dirs[s]} and in {r}: pool each seed from one run")
+            dirs[s] = r if len(m['seeds']) == 1 else r/f'seed_{s}'
+    codes = list(dict.fromkeys(m.get('code') for m in ms))
+    about = dict(precision=ms[0].get('precision'), bf16_native=ms[0].get('bf16_native'),
+                 machine='; '.join(dict.fromkeys(m['machine'] for m in ms if m.get('machine'))) or None,
+                 artifact_seconds=sum(m.get('artifact_seconds') or 0 for m in ms) or None,
+                 provenance=dict(sum((Counter(m.get('provenance') or {}) for m in ms), Counter())),
+                 open_settings=ms[0].get('open_settings'), reductions=ms[0].get('reductions'),
+                 code=codes[0] if len(codes) == 1 else f"mixed: {', '.join(map(str, codes))}",
+                 pooled_from=[dict(run=str(r), seeds=m['seeds'], seconds=m.get('seconds'), machine=m.get('machine'),
+                                   code=m.get('code')) for r, m in zip(runs, ms)])
+    secs = [m.get('seconds') for m in ms]
+    return write_report(out, dict(sorted(dirs.items())), ms[0]['profile'], n_boot=n_boot,
+                        seconds=sum(secs) if all(secs) else None, **about)

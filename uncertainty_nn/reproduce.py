@@ -7,7 +7,8 @@ from __future__ import annotations
 import contextlib, json, os, queue, re, tempfile, time
 from pathlib import Path
 import torch
-from .core import atomic_write, checked_precision, provenance, cpu_info, UsageError, find_nbs
+from .core import (atomic_write, checked_precision, provenance, cpu_info, code_version, UsageError,
+                                 find_nbs)
 from .data import find_source, DataSourceError
 from .store import Store
 from .config import OPEN_SETTINGS, profile, profile_chapters
@@ -173,10 +174,10 @@ def _checked(device, precision, data, executor, nbs) -> tuple:
 
 def _about(profile_name: str, plan, store) -> dict:
     """What a report says of a run beyond its results: the machine, where its artifacts came from, the seconds its
-    artifacts took to compute (as each recorded it, whichever invocation made it), its open settings."""
+    artifacts took to compute (as each recorded it, whichever invocation made it), its open settings, its code."""
     pr, m = profile(profile_name), provenance()
     return dict(machine=f"{m['cpu']} ({m['threads']} threads), {m['device']}, torch {m['torch']}",
-                precision=plan.precision, artifact_seconds=artifact_seconds(plan, store),
+                precision=plan.precision, artifact_seconds=artifact_seconds(plan, store), code=code_version(),
                 bf16_native=cpu_info()['native_bf16'], provenance=provenance_of(plan, store),
                 open_settings={**OPEN_SETTINGS, **pr.open_settings}, reductions=pr.reductions)
 
