@@ -15,8 +15,8 @@ from fastcore.basics import in_notebook
 __all__ = ['RUN_ENV', 'DEVICE_ENV', 'PRECISION_ENV', 'PRECISIONS', 'atomic_write', 'save_torch', 'tensor_digest', 'run_dir',
            'flatten', 'unflatten', 'Result', 'notebooks_dir', 'gallery_dir', 'UsageError', 'find_nbs', 'save_figure',
            'seed_bars', 'is_quiet', 'progress', 'default_device', 'cpu_info', 'native_bf16', 'checked_precision',
-           'default_precision', 'tf32_mode', 'autocast_mode', 'precision_mode', 'provenance', 'code_version',
-           'check_value', 'default', 'Params', 'RunParams', 'borrowed']
+           'default_precision', 'tf32_mode', 'autocast_mode', 'precision_mode', 'provenance', 'check_value', 'default',
+           'Params', 'RunParams', 'borrowed']
 
 # %% ../nbs/00_core.ipynb #c0a1e006
 def _umask() -> int:
@@ -214,15 +214,6 @@ def provenance(device=None) -> dict:
     if dev.type == 'cuda':
         out.update(gpu=torch.cuda.get_device_name(dev), cuda=torch.version.cuda, cudnn=torch.backends.cudnn.version())
     return out
-
-# %% ../nbs/00_core.ipynb #8ca1fe93
-def code_version(root: Path | None = None) -> str:
-    "The package's version and a digest of its source files (`root`: its folder): the same code, the same name."
-    import uncertainty_nn
-    root = Path(root or Path(uncertainty_nn.__file__).parent)
-    h = hashlib.sha256()
-    for p in sorted(root.rglob('*.py')): h.update(p.relative_to(root).as_posix().encode() + b'\0' + p.read_bytes())
-    return f"{uncertainty_nn.__version__}+{h.hexdigest()[:12]}"
 
 # %% ../nbs/00_core.ipynb #c0a1e041
 def _type_name(hint) -> str:

@@ -4,11 +4,10 @@
 
 # %% ../nbs/18_reproduce.ipynb #661945eb
 from __future__ import annotations
-import contextlib, json, os, queue, re, tempfile, time
+import contextlib, hashlib, json, os, queue, re, tempfile, time
 from pathlib import Path
 import torch
-from .core import (atomic_write, checked_precision, provenance, cpu_info, code_version, UsageError,
-                                 find_nbs)
+from .core import atomic_write, checked_precision, provenance, cpu_info, UsageError, find_nbs
 from .data import find_source, DataSourceError
 from .store import Store
 from .config import OPEN_SETTINGS, profile, profile_chapters
@@ -17,7 +16,7 @@ from .executors import EXECUTORS, materialize, connect_ray
 from .report import write_report
 
 # %% auto #0
-__all__ = ['check_device', 'check_precision', 'check_data', 'ChapterFailed', 'Kernel', 'run_chapter', 'reproduce']
+__all__ = ['check_device', 'check_precision', 'check_data', 'ChapterFailed', 'Kernel', 'run_chapter', 'code_version', 'reproduce']
 
 # %% ../nbs/18_reproduce.ipynb #7b7c72d2
 def check_device(device: str | None) -> str | None:
@@ -158,6 +157,15 @@ def run_chapter(nb: Path, out_dir: Path, params: dict, env: dict | None = None, 
         raise ChapterFailed(f"{nb.stem} failed ({what[:300]}). The executed notebook with the error: "
                             f"{failed}") from None
     return running.replace(done)
+
+# %% ../nbs/18_reproduce.ipynb #87c53f9a
+def code_version(root: Path | None = None) -> str:
+    "The package's version and a digest of its source files (`root`: its folder): the same code, the same name."
+    import uncertainty_nn
+    root = Path(root or Path(uncertainty_nn.__file__).parent)
+    h = hashlib.sha256()
+    for p in sorted(root.rglob('*.py')): h.update(p.relative_to(root).as_posix().encode() + b'\0' + p.read_bytes())
+    return f"{uncertainty_nn.__version__}+{h.hexdigest()[:12]}"
 
 # %% ../nbs/18_reproduce.ipynb #c6f6ee72
 def _checked(device, precision, data, executor, nbs) -> tuple:
