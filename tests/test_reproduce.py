@@ -143,28 +143,27 @@ def test_chapter_computing_outside_the_plan_fails_naming_the_artifact(tmp_path, 
 @needs_data
 @pytest.mark.tiny_run_at_end
 def test_ray_computes_what_inprocess_computed(tmp_path, ray_local, request):
-    """One generator of the tiny run and what it rests on (a classifier and its Δ_N), and Fig 3's measurement (a
-    figure's measurement: an artifact too), computed again on Ray at its defaults into a new store: the same weights,
-    Δ_N and numbers, bit for bit. Ray computes first, and only then is the tiny run asked for, so this test runs while
-    the tiny run is being made."""
+    """One generator of the tiny run and what it rests on (a classifier and its Δ_N), and the theory chapter's
+    measurement (a chapter's measurement: an artifact too; of them all, the one that rests on the fewest artifacts),
+    computed again on Ray at its defaults into a new store: the same weights, Δ_N, numbers and loss lines, bit for bit.
+    Ray computes first, and only then is the tiny run asked for, so this test runs while the tiny run is being made."""
     from uncertainty_nn.plan import make_plan, plan_of
     from uncertainty_nn.store import Store
     from uncertainty_nn.executors import materialize
     gen = next(g for g in make_plan('tiny', chapters=['09_pix2pix'], precision='fp32').of_kind('generator')
                if g.ifa.classifier.arch == 'conv' and g.ifa.classifier.epochs == 1)
-    fig3 = make_plan('tiny', chapters=['07_ifa'], precision='fp32').of_kind('fig3')[0]
-    ray, plan = Store(tmp_path/'store'), plan_of([gen, fig3])
-    assert {a.kind for a in plan} == {'classifier', 'ifa', 'generator', 'fig3'} and plan.artifacts[-1] is fig3
+    theory = make_plan('tiny', chapters=['12_theory'], precision='fp32').of_kind('theory')[0]
+    ray, plan = Store(tmp_path/'store'), plan_of([gen, theory])
+    assert {a.kind for a in plan} == {'classifier', 'ifa', 'generator', 'theory'} and plan.artifacts[-1] is theory
     assert len(materialize(plan, ray, 'ray', log=lambda *a, **k: None)) == len(plan)
     inproc = Store(request.getfixturevalue('tiny_run')/'store')
     assert all(inproc.done(a) for a in plan)
     for a in plan:
         x, y = inproc.get(a), ray.get(a)
         if a.kind == 'ifa': assert torch.equal(x.steps, y.steps), a
-        elif a.kind == 'fig3':
-            same = lambda k, n, q: np.array_equal(x.per_image[k][n][q], y.per_image[k][n][q])
-            assert x.numbers() == y.numbers() and all(same(k, n, q) for k in x.per_image for n in x.per_image[k]
-                                                      for q in ('ta', 'ra'))
+        elif a.kind == 'theory':
+            assert x.numbers() == y.numbers() and x.per_image.keys() == y.per_image.keys() == {'box', 'windowed'}
+            assert all(np.array_equal(x.per_image[k], y.per_image[k]) for k in x.per_image), a
         else: assert all(torch.equal(u, v) for u, v in zip(x.state_dict().values(), y.state_dict().values())), a
     assert materialize(plan, ray, 'ray', log=lambda *a, **k: None) == []          # found done: nothing again
 
