@@ -132,9 +132,10 @@ class Kernel:
             self.kc.stop_channels(); self.kc = None
         return self.km
     def close(self):
-        "Shut the kernel down (whoever started it does, after its chapter or when the chapter before it failed)."
+        """Shut the kernel down, its imports finished or not (whoever started it does, after its chapter or when the
+        chapter before it failed)."""
         from jupyter_core.utils import run_sync
-        self.handed()
+        if self.kc is not None: self.kc.stop_channels(); self.kc = None
         with contextlib.suppress(Exception): run_sync(self.km.shutdown_kernel)(now=True)
 
 # %% ../nbs/18_reproduce.ipynb #e00c2092
