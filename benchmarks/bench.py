@@ -5,6 +5,7 @@
     python benchmarks/bench.py data      # CIFAR-10 load: first (decode) vs second (cache)
     python benchmarks/bench.py executors # each profile's plan per seed, then a profile's wall time in-process vs Ray
     python benchmarks/bench.py stages --size paper   # fp32 / channels-last / bf16 / both for every stage; projection
+    python benchmarks/bench.py project --profiles smoke protocol pairs   # each profile's seed from one set of rates
 
 Every timing is a median over `--reps` rounds after a warm-up call, the variants interleaved so that drift hits all
 alike; the baseline is float32 in the default (contiguous) layout, which is what torchattacks and a plain PyTorch loop
@@ -225,7 +226,8 @@ def _project(rate, prec):
     secs, missing = {}, set()
     for art in plan:
         if art.kind in ('classifier', 'robust'): stage = f'train {art.arch}'
-        else: stage = f'IFA {art.classifier.arch}' if art.kind == 'ifa' else 'Pix2Pix'
+        elif art.kind in ('ifa', 'generator'): stage = f'IFA {art.classifier.arch}' if art.kind == 'ifa' else 'Pix2Pix'
+        else: continue                                                      # a chapter's measurement: on top
         if stage not in rate: missing.add(stage); continue
         secs[art.kind] = secs.get(art.kind, 0) + art.work() / rate[stage]    # robust: work() counts the attack's
     kinds = ', '.join(f"{k} {v / 60:.1f} min" for k, v in secs.items())
@@ -233,9 +235,85 @@ def _project(rate, prec):
     print(f"projected `paper` artifacts for one seed at the {prec} defaults: {kinds}; total "
           f"{sum(secs.values()) / 60:.1f} min{gaps}; the chapters' evaluations come on top")
 
+def _stage_of(art):
+    "The stage whose rate projects `art`'s time: training, adversarial training, IFA or Pix2Pix; None: a measurement."
+    if art.kind == 'robust': return ('robust', art.arch, art.size, art.method, art.steps)
+    if art.kind == 'classifier': return ('train', art.arch, art.size)
+    if art.kind == 'ifa': return ('IFA', art.classifier.arch, art.classifier.size)
+    if art.kind == 'generator': return ('Pix2Pix', art.variant, art.ngf)
+    return None
+
+def _time_stage(stage, a, prec, dev) -> float:
+    "Work units (as the artifact's `work()` counts them) a second of `stage`, on random images, after a warm-up."
+    from uncertainty_nn.classifiers import train_classifier
+    from uncertainty_nn.frontier import train_robust
+    from uncertainty_nn.networks import build_classifier
+    from uncertainty_nn.ifa import ifa, IFAResult
+    from uncertainty_nn.pix2pix import train_pix2pix
+    from uncertainty_nn.core import tensor_digest
+    trn, val, n = random_images(a.n_stage), random_images(a.n_stage // 4, 1), a.n_stage
+    kw = dict(device=dev, quiet=True, precision=prec)
+    what, *rest = stage
+    if what == 'train':
+        fn, work = (lambda: train_classifier(rest[0], trn, val, 1, size=rest[1], **kw)), n
+    elif what == 'robust':
+        arch, size, method, steps = rest
+        fn = lambda: train_robust(arch, trn, val, 1, method=method, steps=steps, size=size, **kw)
+        work = n * (steps + 1 + (method == 'trades'))
+    elif what == 'IFA':
+        m = build_classifier(rest[0], rest[1]).eval()
+        fn, work = (lambda: ifa(m, trn, n_iter=a.iters, **kw)), n * a.iters
+    else:
+        steps = torch.randint(-20, 21, trn.x.shape, dtype=torch.int16, generator=torch.Generator().manual_seed(3))
+        res = IFAResult(steps, 8/255, 8/255, 20, False, tensor_digest(trn.x, trn.y))
+        updates = max(2, n // 64)
+        fn = lambda: train_pix2pix(trn, res, updates=updates, ngf=rest[1], ndf=rest[1], gan=rest[0] == 'gan', **kw)
+        work = updates * 64
+    return work / timeit(fn, reps=a.reps, dev=dev)[0]
+
+def bench_project(a):
+    """One seed of each profile in `--profiles`, projected from one set of stage rates measured in this run (each
+    stage a profile needs, timed once): minutes by kind, the total, and each total's ratio to the first profile's.
+    The chapters' measurements (figures, the frontier's plane) are not projected: they come on top of every profile.
+    With `--store`, the artifacts a store's log has timed are shown beside their projection."""
+    import json
+    from uncertainty_nn.plan import make_plan
+    dev = torch.device(a.device)
+    print(machine(dev))
+    plans = {p: make_plan(p, seeds=(0,), precision=a.precision, device=a.device) for p in a.profiles}
+    prec = next(iter(plans.values())).precision
+    stages = list(dict.fromkeys(s for plan in plans.values() for art in plan if (s := _stage_of(art))))
+    print(f"{len(stages)} stages at {prec}, {a.n_stage} random images each, median of {a.reps} after a warm-up")
+    rate = {}
+    for s in stages:
+        rate[s] = _time_stage(s, a, prec, dev)
+        print(f"  {' '.join(map(str, s)):<28} {rate[s]:>9.1f} work units/s", flush=True)
+    logged = {}
+    for d in a.store or []:
+        for line in (Path(d)/'log.jsonl').read_text().splitlines():
+            e = json.loads(line); logged[e['key']] = e['seconds']
+    totals = {}
+    for p, plan in plans.items():
+        secs, seen, skipped = {}, {}, 0
+        for art in plan:
+            s = _stage_of(art)
+            if s is None: skipped += art.work(); continue
+            secs[art.kind] = secs.get(art.kind, 0) + art.work() / rate[s]
+            if art.key in logged:
+                t = seen.setdefault(art.kind, [0, 0]); t[0] += art.work() / rate[s]; t[1] += logged[art.key]
+        totals[p] = sum(secs.values())
+        kinds = ', '.join(f"{k} {v / 60:.1f}" for k, v in sorted(secs.items(), key=lambda kv: -kv[1]))
+        print(f"{p}: {totals[p] / 60:.1f} min ({kinds}); measurements, {skipped:,} image-steps, on top")
+        for k, (proj, meas) in seen.items():
+            print(f"    {k} timed in the store's log: projected {proj:.0f} s, measured {meas:.0f} s")
+    first = next(iter(totals))
+    print('ratios to ' + first + ': ' + ', '.join(f"{p} {t / totals[first]:.1f}x" for p, t in totals.items()))
+    print("a generator is projected at its whole budget of updates: one with patience may stop early (protocol's,\n"
+          "pairs'), so theirs is an upper bound; measure a profile whole (`uncertainty-nn reproduce`) for its time")
+
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('what', choices=['attacks', 'ifa', 'data', 'executors', 'stages'])
+    p.add_argument('what', choices=['attacks', 'ifa', 'data', 'executors', 'stages', 'project'])
     p.add_argument('--profile', default='smoke', help='profile run by `executors`')
     p.add_argument('--archs', nargs='+', default=['conv', 'res', 'googlenet'], help='families timed by `stages`')
     p.add_argument('--n-stage', type=int, default=1024, help='images per stage timed by `stages`')
@@ -245,8 +323,11 @@ if __name__ == '__main__':
     p.add_argument('--n', type=int, default=512, help='images attacked'); p.add_argument('--bs', type=int, default=128)
     p.add_argument('--steps', type=int, default=4); p.add_argument('--iters', type=int, default=20)
     p.add_argument('--reps', type=int, default=3)
+    p.add_argument('--profiles', nargs='+', default=['smoke', 'protocol', 'pairs'], help='profiles `project` projects')
+    p.add_argument('--precision', default=None, help='`project`: fp32, tf32 or bf16 (default: the device\'s)')
+    p.add_argument('--store', nargs='*', help='`project`: stores whose log.jsonl timed some of the artifacts')
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     a = p.parse_args()
     benches = {'attacks': bench_attacks, 'ifa': bench_ifa, 'data': bench_data, 'executors': bench_executors,
-               'stages': bench_stages}
+               'stages': bench_stages, 'project': bench_project}
     benches[a.what](a)
