@@ -52,6 +52,13 @@ def random_images(n, seed=0):
     return Split(torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g),
                  torch.randint(0, 10, (n,), generator=g))
 
+def stand_in_pairs(x):
+    "Δ_N of N = 20 for images `x` drawn at random: Pix2Pix's time does not depend on what the pairs hold."
+    from uncertainty_nn.ifa import IFAResult
+    from uncertainty_nn.core import tensor_digest
+    steps = torch.randint(-20, 21, x.x.shape, dtype=torch.int16, generator=torch.Generator().manual_seed(3))
+    return IFAResult(steps, 8/255, 8/255, 20, False, tensor_digest(x.x, x.y))
+
 def trained_model(arch, size, n_train, epochs, device):
     from uncertainty_nn.data import cifar_subsets
     from uncertainty_nn.classifiers import train_classifier
@@ -157,12 +164,10 @@ def _stage_rows(a, dev):
     from uncertainty_nn.classifiers import train_classifier
     from uncertainty_nn.networks import build_classifier
     from uncertainty_nn.attacks import robust_accuracy
-    from uncertainty_nn.ifa import ifa, IFAResult
+    from uncertainty_nn.ifa import ifa
     from uncertainty_nn.pix2pix import train_pix2pix
-    from uncertainty_nn.core import tensor_digest
     rows, trn, val, x = {}, random_images(a.n_stage), random_images(256, 1), random_images(a.n_stage, 2)
-    steps = torch.randint(-20, 21, x.x.shape, dtype=torch.int16, generator=torch.Generator().manual_seed(3))
-    res = IFAResult(steps, 8/255, 8/255, 20, False, tensor_digest(x.x, x.y))
+    res = stand_in_pairs(x)
     for arch in a.archs:
         fns = {v: (lambda kw=kw: train_classifier(arch, trn, val, 1, size=a.size, device=dev, quiet=True, **kw))
                for v, kw in VARIANTS.items()}
@@ -226,7 +231,8 @@ def _project(rate, prec):
     secs, missing = {}, set()
     for art in plan:
         if art.kind in ('classifier', 'robust'): stage = f'train {art.arch}'
-        elif art.kind in ('ifa', 'generator'): stage = f'IFA {art.classifier.arch}' if art.kind == 'ifa' else 'Pix2Pix'
+        elif art.kind == 'ifa': stage = f'IFA {art.classifier.arch}'
+        elif art.kind == 'generator': stage = 'Pix2Pix'
         else: continue                                                      # a chapter's measurement: on top
         if stage not in rate: missing.add(stage); continue
         secs[art.kind] = secs.get(art.kind, 0) + art.work() / rate[stage]    # robust: work() counts the attack's
@@ -248,9 +254,8 @@ def _time_stage(stage, a, prec, dev) -> float:
     from uncertainty_nn.classifiers import train_classifier
     from uncertainty_nn.frontier import train_robust
     from uncertainty_nn.networks import build_classifier
-    from uncertainty_nn.ifa import ifa, IFAResult
+    from uncertainty_nn.ifa import ifa
     from uncertainty_nn.pix2pix import train_pix2pix
-    from uncertainty_nn.core import tensor_digest
     trn, val, n = random_images(a.n_stage), random_images(a.n_stage // 4, 1), a.n_stage
     kw = dict(device=dev, quiet=True, precision=prec)
     what, *rest = stage
@@ -264,9 +269,7 @@ def _time_stage(stage, a, prec, dev) -> float:
         m = build_classifier(rest[0], rest[1]).eval()
         fn, work = (lambda: ifa(m, trn, n_iter=a.iters, **kw)), n * a.iters
     else:
-        steps = torch.randint(-20, 21, trn.x.shape, dtype=torch.int16, generator=torch.Generator().manual_seed(3))
-        res = IFAResult(steps, 8/255, 8/255, 20, False, tensor_digest(trn.x, trn.y))
-        updates = max(2, n // 64)
+        res, updates = stand_in_pairs(trn), max(2, n // 64)
         fn = lambda: train_pix2pix(trn, res, updates=updates, ngf=rest[1], ndf=rest[1], gan=rest[0] == 'gan', **kw)
         work = updates * 64
     return work / timeit(fn, reps=a.reps, dev=dev)[0]
