@@ -638,6 +638,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                        'uncertainty_nn.theory._uncertainty_checks': ( 'theory.html#_uncertainty_checks',
                                                                                       'uncertainty_nn/theory.py'),
                                        'uncertainty_nn.theory.commutator': ('theory.html#commutator', 'uncertainty_nn/theory.py'),
+                                       'uncertainty_nn.theory.cross_entropy64': ('theory.html#cross_entropy64', 'uncertainty_nn/theory.py'),
                                        'uncertainty_nn.theory.gaussian_product': ( 'theory.html#gaussian_product',
                                                                                    'uncertainty_nn/theory.py'),
                                        'uncertainty_nn.theory.line_products': ('theory.html#line_products', 'uncertainty_nn/theory.py'),

@@ -16,7 +16,8 @@ from .classifiers import ClassifierSpec
 
 # %% auto #0
 __all__ = ['claim_uncertainty', 'TheoryParams', 'commutator', 'gaussian_product', 'uncertainty_product', 'textbook_examples',
-           'loss_line', 'line_products', 'Theory', 'plot_theory', 'loss_lines', 'TheorySpec', 'needs']
+           'cross_entropy64', 'loss_line', 'line_products', 'Theory', 'plot_theory', 'loss_lines', 'TheorySpec',
+           'needs']
 
 # %% ../nbs/12_theory.ipynb #7e0a0002
 @dataclass(kw_only=True)
@@ -75,14 +76,21 @@ def textbook_examples() -> dict:
             'box ground state sin(πx)': (np.sin(np.pi * box), box)}
 
 # %% ../nbs/12_theory.ipynb #3ad2d22b
+def cross_entropy64(logits: torch.Tensor, y: int) -> torch.Tensor:
+    "Each row's cross-entropy for label `y` in float64, logaddexp(0, logsumexp_{k≠y} z_k − z_y): exact for tiny losses."
+    z = logits.double()
+    others = torch.cat([z[:, :y], z[:, y + 1:]], 1)
+    s = torch.logsumexp(others, 1) - z[:, y]
+    return torch.logaddexp(torch.zeros_like(s), s)
+
 @torch.no_grad()
 def loss_line(model: nn.Module, x: torch.Tensor, y: int, pixel: tuple, t: torch.Tensor) -> np.ndarray:
-    "Cross-entropy of `model` on image `x` `(C, H, W)` in [0, 1] with `pixel` (c, i, j) set to each value of `t`."
+    """Cross-entropy of `model` on image `x` `(C, H, W)` in [0, 1] with `pixel` (c, i, j) set to each value of `t`,
+    computed from the logits in float64 as log(1 + Σ_{k≠y} exp(z_k − z_y)): above 0 where float32's rounds to 0."""
     c, i, j = pixel
     xs = x.unsqueeze(0).repeat(len(t), 1, 1, 1)                       # (T, C, H, W)
     xs[:, c, i, j] = t.to(xs)
-    ys = torch.full((len(t),), int(y), device=xs.device)
-    return F.cross_entropy(model(xs), ys, reduction='none').double().cpu().numpy()
+    return cross_entropy64(model(xs), int(y)).cpu().numpy()
 
 def line_products(J: np.ndarray, t: np.ndarray) -> dict:
     "σ_x·σ_p of the loss line `J(t)` as a 'box' wave function and as a 'windowed' one (J·sin πt on [0, 1])."
