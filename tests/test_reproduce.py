@@ -216,3 +216,19 @@ def test_pool_refuses_runs_of_other_studies(tmp_path):
     assert main(['pool', str(r0), str(tmp_path/'nothing'), '--out', str(tmp_path/'p')]) == 1
     assert main(['pool', str(r0), str(tmp_path/'r2'), '--out', str(tmp_path/'q'), '--mixed-code']) == 0
     assert (tmp_path/'q'/'report.html').exists()
+
+
+def test_pool_takes_seeds_that_drew_their_own_subsets_of_one_data(tmp_path):
+    import json
+    from uncertainty_nn.report import pool
+    def with_data(r, **d):                      # as reproduce records it: the first seed's DataInfo
+        m = json.loads((r/'metrics.json').read_text())
+        m['data'] = dict(dict(source='x', digest='939e', n_train=5000, n_test=1000, subsets_digest=f's{r.name}'), **d)
+        (r/'metrics.json').write_text(json.dumps(m)); return r
+    r0, r1 = with_data(_finished_run(tmp_path/'r0', 0)), with_data(_finished_run(tmp_path/'r1', 1))
+    assert pool(tmp_path/'p', [r0, r1], n_boot=200)['seeds'] == [0, 1]      # each seed's own subsets: one study
+    r2 = with_data(_finished_run(tmp_path/'r2', 2), digest='0000')
+    with pytest.raises(ValueError, match="differ in data: r0: .*'digest': '939e'.*r2: .*'digest': '0000'"):
+        pool(tmp_path/'p', [r0, r2])
+    r3 = with_data(_finished_run(tmp_path/'r3', 3), n_train=500)
+    with pytest.raises(ValueError, match="differ in data"): pool(tmp_path/'p', [r0, r3])

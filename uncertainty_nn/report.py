@@ -207,12 +207,13 @@ def compare(runs: list) -> str:
 POOLED_ALIKE = ('profile', 'precision', 'overrides', 'data', 'code')     # what the runs of one study share
 
 def _finished(run: Path) -> dict:
-    "A finished run's metrics, with its `--set` items and the digests of its data."
+    """A finished run's metrics, with its `--set` items and which data it read: the digest of all CIFAR-10 and the
+    subsets' sizes (each seed draws its own subsets, as in one run of all seeds: their digests differ by design)."""
     if not (run/'metrics.json').exists():
         raise ValueError(f"{run}: not a finished run (no metrics.json): pool the run directories that reproduce wrote")
     m = json.loads((run/'metrics.json').read_text()); d = m.get('data') or {}
     m['overrides'] = json.loads((run/'overrides.json').read_text()) if (run/'overrides.json').exists() else []
-    m['data'] = d and {k: d.get(k) for k in ('digest', 'subsets_digest')}
+    m['data'] = d and {k: d.get(k) for k in ('digest', 'n_train', 'n_test')}
     return m
 
 def pool(out, runs: list, mixed_code: bool = False, n_boot: int = 2000) -> dict:
