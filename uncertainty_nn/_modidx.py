@@ -615,6 +615,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'uncertainty_nn.tcl._harder': ('tcl.html#_harder', 'uncertainty_nn/tcl.py'),
                                     'uncertainty_nn.tcl._held': ('tcl.html#_held', 'uncertainty_nn/tcl.py'),
                                     'uncertainty_nn.tcl._not_both_at_most': ('tcl.html#_not_both_at_most', 'uncertainty_nn/tcl.py'),
+                                    'uncertainty_nn.tcl._note_room': ('tcl.html#_note_room', 'uncertainty_nn/tcl.py'),
                                     'uncertainty_nn.tcl._others': ('tcl.html#_others', 'uncertainty_nn/tcl.py'),
                                     'uncertainty_nn.tcl._paired': ('tcl.html#_paired', 'uncertainty_nn/tcl.py'),
                                     'uncertainty_nn.tcl._settings': ('tcl.html#_settings', 'uncertainty_nn/tcl.py'),
