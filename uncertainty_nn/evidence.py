@@ -12,7 +12,8 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['VERDICTS', 'PIN', 'bootstrap', 'verdict', 'stage', 'room', 'failed_stages', 'effect', 'corr', 'combine', 'trend',
-           'Claim', 'show', 'headline', 'effect_text', 'claims_table', 'anchor', 'claims_details', 'findings']
+           'draw_trend', 'note_zeros', 'Claim', 'show', 'headline', 'effect_text', 'claims_table', 'anchor',
+           'claims_details', 'findings']
 
 # %% ../nbs/03_evidence.ipynb #90a407ea
 def _groups(sample: dict) -> dict:
@@ -146,6 +147,30 @@ def trend(n, diff) -> dict:
     zero = float(10 ** (-c / b)) if b != 0 and abs(c / b) < 12 else None
     return dict(slope=float(b), intercept=float(c), at_zero=zero,
                 extrapolated=zero is not None and not n.min() <= zero <= n.max())
+
+# %% ../nbs/03_evidence.ipynb #e3a00005
+def draw_trend(ax, t: dict, n, color, ls: str = '-', label: str = '', beyond: float = 10, scale: float = 100):
+    """Draw `trend` `t` of sizes `n` on `ax` (log x; y times `scale`): solid over `n`, dotted beyond towards its zero,
+    `beyond` times `max(n)` at most. The zero's (x, note) when it is drawn, else None."""
+    if math.isnan(t['slope']): return None
+    lo, hi, z = min(n), max(n), t['at_zero']
+    far = min(z, beyond * hi) if z and z > hi else hi                    # towards more, never fewer
+    xs = np.geomspace(lo, far, 50); ys = scale * (t['intercept'] + t['slope'] * np.log10(xs))
+    ax.plot(xs[xs <= hi], ys[xs <= hi], ls, color=color, lw=0.8)
+    ax.plot(xs[xs >= hi], ys[xs >= hi], ':', color=color, lw=0.8)
+    if not (z and lo <= z <= far): return None
+    ax.plot([z], [0], 'x', color=color)
+    return z, f"{label}0 at {z:,.0f}" + (' (extrapolated)' if t['extrapolated'] else '')
+
+def note_zeros(axs, notes: list) -> None:
+    "Write each `(ax, x, note, color)` of `notes` above y = 0 beside its mark, inside its panel (`axs` share y)."
+    k = max((sum(n[0] is ax for n in notes) for ax in axs), default=0)
+    lo, hi = axs[0].get_ylim(); f = (10 + 8 * k) / (axs[0].get_position().height * axs[0].figure.get_figheight() * 72)
+    axs[0].set_ylim(min(lo, 0), max(hi, -f * min(lo, 0) / (1 - f)))     # f: the notes' share of a panel's height
+    for j, (ax, x, note, color) in enumerate(notes):                    # on the side that faces the panel's middle
+        left, row = np.log10(x) < np.log10(ax.get_xlim()).mean(), sum(n[0] is ax for n in notes[:j])
+        ax.annotate(note, (x, 0), fontsize=6, color=color, xytext=(3 if left else -3, 4 + 8 * row),
+                    textcoords='offset points', ha='left' if left else 'right')
 
 # %% ../nbs/03_evidence.ipynb #018afcf3
 @dataclass

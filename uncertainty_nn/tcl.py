@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 from .core import Result, seed_bars
 from .data import Split, subset
 from .store import DataSpec, Measure, RunParams  # names in the specs' annotations (show_doc)
-from .evidence import Claim, effect, room, stage, corr, trend
+from .evidence import Claim, effect, room, stage, corr, trend, draw_trend, note_zeros
 from .classifiers import learned
 from .attacks import robust_accuracy
 from .ifa import IFAResult
@@ -264,17 +264,8 @@ def pairs_curve(results: list, a: str, e: str, variant: str, q: str) -> dict:
     return dict(n=n, diff=np.array(d), **trend(n, d))
 
 # %% ../nbs/10_tcl.ipynb #c10a0004
-def _note_room(axs, notes: list) -> None:
-    "Raise the shared y axis' top so `notes` (ax, …), stacked above the zero line, fit inside their panels."
-    k = max((sum(n[0] is ax for n in notes) for ax in axs), default=0)
-    if not k: return
-    lo, hi = axs[0].get_ylim(); lo = min(lo, 0)
-    f = (10 + 8 * k) / (axs[0].get_position().height * axs[0].figure.get_figheight() * 72)   # their share of the height
-    axs[0].set_ylim(lo, max(hi, -f * lo / (1 - f)))
-
-def plot_pairs(results: list, beyond: float = 10) -> plt.Figure | None:
-    """TCL − CL in TA (circles) and RA (squares) against the number of pairs, a panel a family and variant (or None).
-    A fitted line goes on, dotted, towards its zero up to `beyond` times the most pairs run, and no further."""
+def plot_pairs(results: list) -> plt.Figure | None:
+    "TCL − CL in TA (circles) and RA (squares) against the number of pairs, a panel a family and variant (or None)."
     r0 = results[0]
     cells = [(a, v) for a in r0.results for v in dict.fromkeys(x['variant'] for e in r0.results[a]
                                                                   for x in r0.results[a][e]['pairs'].values())]
@@ -287,28 +278,14 @@ def plot_pairs(results: list, beyond: float = 10) -> plt.Figure | None:
             for q, fmt in (('ta', 'o'), ('ra', 's')):
                 c = pairs_curve(results, a, e, v, q)
                 seed_bars(ax, c['n'], c['diff'], f'N_epoch {e}, {q.upper()}', fmt, color=f'C{i}')
-                if math.isnan(c['slope']): continue
-                lo, hi, z = min(c['n']), max(c['n']), c['at_zero']
-                far = min(z, beyond * hi) if z and z > hi else hi        # towards more pairs only
-                xs = np.geomspace(lo, far, 50); ys = 100 * (c['intercept'] + c['slope'] * np.log10(xs))
-                ax.plot(xs[xs <= hi], ys[xs <= hi], '-' if q == 'ta' else '--', color=f'C{i}', lw=0.8)
-                ax.plot(xs[xs >= hi], ys[xs >= hi], ':', color=f'C{i}', lw=0.8)
-                if z and lo <= z <= far:
-                    ax.plot([z], [0], 'x', color=f'C{i}')
-                    notes.append((ax, z, f'C{i}', f"{q.upper()}: 0 at {z:,.0f}" +
-                                  (' (extrapolated)' if c['extrapolated'] else '')))
+                if z := draw_trend(ax, c, c['n'], f'C{i}', '-' if q == 'ta' else '--', f'{q.upper()}: '):
+                    notes.append((ax, *z, f'C{i}'))
         ns = sorted({n for e in r0.results[a] for x in r0.results[a][e]['pairs'].values() for n in [x['n_pairs']]})
-        end = max(max(l.get_xdata()) for l in ax.lines)
-        if end >= 2 * ns[-1]: ns.append(end)                            # where a dotted line ends, far out
+        if (end := max(max(ln.get_xdata()) for ln in ax.lines)) >= 2 * ns[-1]: ns.append(end)   # where dots end
         ax.axhline(0, color='k', lw=0.6); ax.set_xscale('log'); ax.minorticks_off()
         ax.set_xticks(ns, [f'{n:,.0f}' for n in ns], fontsize=7); ax.set_xlabel('training pairs')
         ax.set_title(f'{a}, generator: {v}', fontsize=9); ax.legend(fontsize=5)
-    _note_room(axs[0], notes)
-    for j, (ax, z, color, text) in enumerate(notes):     # beside its mark, on the side that faces the panel's middle
-        x0, x1 = np.log10(ax.get_xlim()); left = np.log10(z) < (x0 + x1) / 2
-        row = sum(n[0] is ax for n in notes[:j])
-        ax.annotate(text, (z, 0), fontsize=6, color=color, xytext=(3 if left else -3, 4 + 8 * row),
-                    textcoords='offset points', ha='left' if left else 'right')
+    note_zeros(axs[0], notes)
     axs[0, 0].set_ylabel('TCL − CL on the test images (points)')
     seeds = f'; {len(results)} seeds, mean ± 1 s.d.' if len(results) > 1 else ''
     fig.suptitle(f'TCL − CL against the number of pairs: lines fitted in log(pairs), dotted beyond the sizes '
