@@ -4,18 +4,9 @@ from types import SimpleNamespace
 import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt, numpy as np, pytest
-from uncertainty_nn.evidence import trend
 from uncertainty_nn.tcl import plot_pairs
 
 SIZES = (450, 900, 2250, 4500)
-
-def test_trend_hand_computed():
-    "A line 0.1 a decade: from -0.3 at 10 pairs it crosses 0 at 10^4 (beyond 1,000); from -0.2, at 10^3 (inside)."
-    t = trend([10, 100, 1000], [[-0.3, -0.2, -0.1]])
-    assert t['slope'] == pytest.approx(0.1) and t['at_zero'] == pytest.approx(10_000) and t['extrapolated']
-    t = trend([10, 100, 10_000], [[-0.2, -0.1, 0.1]])
-    assert t['at_zero'] == pytest.approx(1000) and not t['extrapolated']
-    assert trend([10, 100], [[0.1, 0.1]])['at_zero'] is None              # flat: never crosses
 
 def run(lines: dict):
     "A Fig 6 result holding only what `plot_pairs` reads: TCL − CL = a + b·log10(pairs) for each (arch, epochs, q)."
