@@ -47,7 +47,7 @@ def timeit(*fns, reps=3, dev=torch.device('cpu')):
     return [statistics.median(t) for t in ts]
 
 def random_images(n, seed=0):
-    from uncertainty_nn.data import Split
+    from uncertainty_nn.cifar10 import Split
     g = torch.Generator().manual_seed(seed)
     return Split(torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g),
                  torch.randint(0, 10, (n,), generator=g))
@@ -55,7 +55,7 @@ def random_images(n, seed=0):
 def stand_in_pairs(x):
     "Δ_N of N = 20 for images `x` drawn at random: Pix2Pix's time does not depend on what the pairs hold."
     from uncertainty_nn.ifa import IFAResult
-    from uncertainty_nn.core import tensor_digest
+    from uncertainty_nn.files import tensor_digest
     steps = torch.randint(-20, 21, x.x.shape, dtype=torch.int16, generator=torch.Generator().manual_seed(3))
     return IFAResult(steps, 8/255, 8/255, 20, False, tensor_digest(x.x, x.y))
 
@@ -125,7 +125,7 @@ def bench_ifa(a):
           f"error in X_n, which flips the sign of near-zero gradients; the integer form is exact)")
 
 def bench_data(a):
-    from uncertainty_nn.data import load_cifar10
+    from uncertainty_nn.cifar10 import load_cifar10
     print(machine(torch.device('cpu')))
     with tempfile.TemporaryDirectory() as d:
         t = time.perf_counter(); load_cifar10(cache_dir=d); first = time.perf_counter() - t

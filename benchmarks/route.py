@@ -2,7 +2,7 @@
 
     python benchmarks/route.py [--name n_iter] [--value 37] [--use ifa._ifa_chunk] [--out DIR]
 
-Runs `uncertainty-nn reproduce` in this process on a small run of the IFA chapter with `--set 07_ifa.NAME=VALUE`,
+Runs `uncertainty-nn reproduce` in this process on a small run of the IFA chapter with `--set 11_ifa.NAME=VALUE`,
 watching every call of this package's functions. Two readings, both printed:
 
 - **The route**: the call stacks through which the value itself (the bare number, under its name) travels, in three
@@ -51,9 +51,9 @@ def trace(name='n_iter', value=37, out=None) -> tuple:
         if name in names and type(frame.f_locals.get(name)) is int and frame.f_locals[name] == value:
             bare.append(_stack(frame))
         if any(holds(frame.f_locals.get(a), name, value) for a in names): carried.append(_stack(frame))
-    sets = [f'07_ifa.{name}={value}', 'n_train=200', 'n_test=100', 'n_ifa=16', "archs=['conv']", 'epochs=1',
+    sets = [f'11_ifa.{name}={value}', 'n_train=200', 'n_test=100', 'n_ifa=16', "archs=['conv']", 'epochs=1',
             'record_at=[0]']
-    args = ['reproduce', '--profile', 'tiny', '--chapters', '07_ifa', '--device', 'cpu', '--precision', 'fp32',
+    args = ['reproduce', '--profile', 'tiny', '--chapters', '11_ifa', '--device', 'cpu', '--precision', 'fp32',
             '--out', str(out/'run')] + [x for s in sets for x in ('--set', s)]
     sys.setprofile(watch)
     try: assert main(args) == 0, 'the run failed'

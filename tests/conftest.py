@@ -4,7 +4,7 @@ from pathlib import Path
 # Exact comparisons run on the CPU, so that they cannot flake on a GPU machine: everything that picks its device by
 # default (chapters run by the notebook tests included) takes it from here; tests/test_gpu.py names CUDA.
 os.environ.setdefault('UNCERTAINTY_NN_DEVICE', 'cpu')
-# The switch of chapter 00_core: this machine answers as one with native bfloat16 does (most servers since 2023), so a
+# The switch of chapter 01_core: this machine answers as one with native bfloat16 does (most servers since 2023), so a
 # run's default resolves to bf16 here whatever this CPU has. Library functions compute in float32 unless told otherwise,
 # so exact comparisons hold; the tiny run asks for fp32 (`--precision fp32`) while its chapters run on this "machine".
 # Set it to fp32 to take the other path.
@@ -21,7 +21,7 @@ def run_path(tmp_path_factory):
     return tmp_path_factory.mktemp('run')
 
 def real_data_available():
-    from uncertainty_nn.data import find_source
+    from uncertainty_nn.cifar10 import find_source
     try: return find_source()[0] is not None
     except Exception: return False
 
@@ -100,7 +100,7 @@ def tiny_in_background(request, run_path, tmp_path_factory):
 @pytest.fixture(scope='session')
 def tiny_run(run_path, tiny_in_background, tmp_path_factory):
     """The shared tiny run (`make_tiny_run`) in `run_path`, waited for. Every chapter notebook is executed there once
-    (its checks included); the chapter tests, the notebook of `18_reproduce`, the site and the Ray comparison read
+    (its checks included); the chapter tests, the notebook of `24_reproduce`, the site and the Ray comparison read
     it."""
     if not have_data(): pytest.skip(NO_DATA)
     if 'thread' in _TINY: _TINY['thread'].join()

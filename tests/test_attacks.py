@@ -1,5 +1,5 @@
 "Attacks against independent expectations: closed forms, invariants, and torchattacks as a reference."
-import pytest, torch, torch.nn as nn, torch.nn.functional as F
+import numpy as np, pytest, torch, torch.nn as nn, torch.nn.functional as F
 from uncertainty_nn.attacks import fgsm, bim, pgd, robust_accuracy, input_grad, eval_mode, ATTACKS
 from uncertainty_nn.networks import build_classifier
 
@@ -83,7 +83,7 @@ def test_robust_accuracy_uint8_and_batching_agree():
 
 @pytest.mark.parametrize('attack', [fgsm, bim, pgd])
 def test_every_attack_checks_its_arguments(attack):
-    "The rules are the chapter's (06_attacks, `check_attack_args`); here, that each attack applies them first."
+    "The rules are the chapter's (09_attacks, `check_attack_args`); here, that each attack applies them first."
     m, (x, y) = small_cnn(), batch(4)
     with pytest.raises(ValueError, match=r'\[0, 1\]'): attack(m, x * 255, y)
 
@@ -112,3 +112,123 @@ def test_parity_with_torchattacks(seed):
                           ta.BIM(m, eps=8/255, alpha=2/255, steps=4)(x, y), atol=1e-6)
     assert torch.allclose(pgd(m, x, y, eps=8/255, alpha=2/255, steps=7, random_start=False),
                           ta.PGD(m, eps=8/255, alpha=2/255, steps=7, random_start=False)(x, y), atol=1e-6)
+
+# --- labels are checked where they enter (issue 48)
+from uncertainty_nn.attacks import LabelError
+from uncertainty_nn.ifa import ifa
+from uncertainty_nn.robustness import robustness, minimal_eps
+
+BAD_LABELS = [(lambda y: y[:2], 'labels for'), (lambda y: y + 20, 'must lie in [0, 10)'),
+              (lambda y: torch.eye(10)[y], 'one-hot'), (lambda y: y.float(), 'must be integers'),
+              (lambda y: y.tolist(), 'must be a tensor')]
+LABELLED = {'fgsm': lambda m, x, y: fgsm(m, x, y), 'bim': lambda m, x, y: bim(m, x, y),
+            'pgd': lambda m, x, y: pgd(m, x, y, steps=1), 'robust_accuracy': lambda m, x, y: robust_accuracy(m, (x, y)),
+            'ifa': lambda m, x, y: ifa(m, x, y, n_iter=1, quiet=True),
+            'robustness': lambda m, x, y: robustness(m, (x, y), bisect=1),
+            'minimal_eps': lambda m, x, y: minimal_eps(m, x, y, bisect=1)}
+
+@pytest.mark.parametrize('bad,says', BAD_LABELS, ids=['length', 'range', 'one-hot', 'float', 'list'])
+@pytest.mark.parametrize('name', LABELLED)
+def test_bad_labels_are_refused_where_they_enter(name, bad, says):
+    "Each kind of bad label, at each public function that takes labels: the project's error, naming what to pass."
+    m, (x, y) = small_cnn(), batch(4)
+    with pytest.raises(LabelError, match=says.replace('[', r'\[').replace(')', r'\)')): LABELLED[name](m, x, bad(y))
+
+# --- the mutants that survived (issue 48): each test fails on its mutant
+class Flat(nn.Module):
+    "Logits that do not depend on the image: every input gradient is 0, so no attack step moves a pixel."
+    def forward(self, x): return x.flatten(1)[:, :10] * 0
+
+def test_pgd_random_start_is_symmetric_in_the_eps_ball():
+    "PGD starts uniformly in [−ε, ε] around x (Madry et al.), not in [0, ε]: seen where the steps cannot move."
+    x, y = torch.full((64, 3, 8, 8), 0.5), torch.zeros(64, dtype=torch.long)
+    d = (pgd(Flat(), x, y, eps=8/255, steps=1, generator=torch.Generator().manual_seed(0)) - x).flatten()
+    assert d.min() < -7/255 and d.max() > 7/255 and d.abs().max() <= 8/255 + 1e-7      # both ends of the ball
+    assert abs(d.mean()) < 0.2/255 and 0.45 < (d < 0).float().mean() < 0.55             # and evenly over it
+
+def test_pgd_default_step_is_2_over_255():
+    "The default α is pinned: one step moves each pixel by exactly 2/255 (where the gradient is not 0)."
+    import inspect
+    assert inspect.signature(pgd).parameters['alpha'].default == 2/255
+    m, (x, y) = small_cnn().eval(), batch()
+    x = 8/255 + (1 - 16/255) * x                                       # away from 0 and 1
+    moved = (pgd(m, x, y, eps=8/255, steps=1, random_start=False) - x).abs()
+    assert torch.allclose(moved[moved > 0], torch.full_like(moved[moved > 0], 2/255), atol=1e-7)
+
+def test_loss_lines_keep_float64_where_float32_would_lose_them():
+    "A confident prediction (logit margin 30): its loss, log(1 + 9e⁻³⁰) ≈ 8.4e-13, in float64 to the last digits."
+    import math
+    from uncertainty_nn.theory import cross_entropy64
+    logits = torch.zeros(1, 10); logits[0, 0] = 30.0
+    got = cross_entropy64(logits, 0)
+    want = math.log1p(9 * math.exp(-30))
+    assert got.dtype == torch.float64 and abs(got.item() - want) < 1e-12 * want
+    assert torch.nn.functional.cross_entropy(logits, torch.tensor([0])).item() == 0.0   # what float32 would give
+
+def test_store_keys_differ_between_precisions():
+    "bf16 and fp32 artifacts of one spec never share a key (issue 29): every kind of the tiny plan, compared."
+    from uncertainty_nn.plan import make_plan
+    from uncertainty_nn.store import assumed_digest
+    with assumed_digest():
+        a, b = make_plan('tiny', precision='fp32'), make_plan('tiny', precision='bf16')
+    shared = {x.kind for x in a if x.key in {y.key for y in b}}
+    assert not shared, f"artifacts of these kinds share a key across precisions: {sorted(shared)}"
+
+# --- parity with foolbox 3.3.4, a library no one here wrote (issues 45 and 48)
+def trained_cnn(seed=0):
+    "A small CNN trained for 150 updates on made-up noisy images whose class is their mean colour: right on some."
+    torch.manual_seed(seed)
+    m = small_cnn(seed)
+    colours = 0.425 + 0.15 * torch.rand(10, 3, 1, 1)                 # close colours, noisy images: a task half-learned
+    def data(n, g):
+        y = torch.randint(0, 10, (n,), generator=g)
+        return (colours[y] + 0.3 * torch.randn(n, 3, 16, 16, generator=g)).clamp(0, 1), y
+    opt, g = torch.optim.Adam(m.parameters(), 3e-3), torch.Generator().manual_seed(seed)
+    for _ in range(150):
+        x, y = data(64, g); opt.zero_grad(); F.cross_entropy(m(x), y).backward(); opt.step()
+    return m.eval(), data(96, torch.Generator().manual_seed(seed + 1))
+
+@pytest.fixture(scope='module')
+def fb_case():
+    fb = pytest.importorskip('foolbox', reason='foolbox 3.3.4 is a test-only dependency: pip install --no-deps '
+                                               'foolbox==3.3.4 eagerpy gitpython')
+    m, (x, y) = trained_cnn()
+    return fb, m, fb.PyTorchModel(m, bounds=(0, 1)), x, y
+
+def test_parity_with_foolbox_image_by_image(fb_case):
+    "FGSM, BIM (4 steps of ε/4) and PGD (10 steps of 2/255, no random start) at 8/255: the same images, outcome by outcome."
+    fb, m, fm, x, y = fb_case
+    eps = 8/255
+    ours = {'fgsm': fgsm(m, x, y, eps), 'bim': bim(m, x, y, eps=eps, steps=4),
+            'pgd': pgd(m, x, y, eps=eps, alpha=2/255, steps=10, random_start=False)}
+    theirs = {'fgsm': fb.attacks.LinfFastGradientAttack(random_start=False),
+              'bim': fb.attacks.LinfBasicIterativeAttack(rel_stepsize=0.25, steps=4, random_start=False),
+              'pgd': fb.attacks.LinfPGD(abs_stepsize=2/255, steps=10, random_start=False)}
+    assert 0.3 < (m(x).argmax(1) == y).float().mean() < 0.9          # a model that is right, and not always
+    for k, atk in theirs.items():
+        _, adv, success = atk(fm, x, y, epsilons=[eps])
+        assert torch.allclose(ours[k], adv[0], atol=1e-6), k
+        with torch.no_grad(): robust = (m(x).argmax(1) == y) & (m(ours[k]).argmax(1) == y)
+        assert torch.equal(robust, ~success[0]), k                       # foolbox: success also for the wrong ones
+    r = robustness(m, (x, y), bisect=1)
+    for e in (0.5/255, 2/255, 8/255):                                   # RA(ε) of the robustness chapter, image by image
+        _, _, success = theirs['bim'](fm, x, y, epsilons=[e])
+        assert np.array_equal(r['ra'][f"{e * 255:g}"], (~success[0]).numpy()), e
+
+def test_minimal_eps_agrees_with_foolbox_within_one_bisection_step(fb_case):
+    "ε* found with foolbox's BIM as the oracle, by the same brackets and halvings, one image at a time."
+    fb, m, fm, x, y = fb_case
+    atk = fb.attacks.LinfBasicIterativeAttack(rel_stepsize=0.25, steps=4, random_start=False)
+    def fb_flips(i, e): return bool(atk(fm, x[i:i + 1], y[i:i + 1], epsilons=[float(e)])[2][0, 0])
+    ours = minimal_eps(m, x, y, bisect=4)
+    from uncertainty_nn.robustness import EPS_GRID
+    for i in range(len(y)):
+        if not ours['clean_ok'][i]: assert ours['hi'][i] == 0; continue
+        lo, hi = 0.0, next((e for e in EPS_GRID if fb_flips(i, e)), None)
+        if hi is None: continue                                            # survives the grid: checked above, by RA
+        lo = max([e for e in EPS_GRID if e < hi], default=0.0)
+        for _ in range(4):
+            mid = (lo + hi) / 2
+            lo, hi = (lo, mid) if fb_flips(i, mid) else (mid, hi)
+        step = hi - lo
+        assert abs(ours['hi'][i].item() - hi) <= step + 1e-6, (i, ours['hi'][i].item() * 255, hi * 255)

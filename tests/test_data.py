@@ -4,8 +4,9 @@ from concurrent.futures import ThreadPoolExecutor
 import io, pickle, tarfile, time, warnings
 import numpy as np, pytest, torch
 from PIL import Image
-from uncertainty_nn import data as D
-from uncertainty_nn.data import CIFAR10_CLASSES, DataSourceError, load_cifar10, subset, Split
+from uncertainty_nn import cifar10 as D
+from uncertainty_nn.data import subset
+from uncertainty_nn.cifar10 import CIFAR10_CLASSES, DataSourceError, load_cifar10, Split
 from conftest import needs_data
 
 def _img(seed):

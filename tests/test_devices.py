@@ -5,16 +5,18 @@ On a CPU-only machine the other device is `meta` (tensors without data): moving 
 fails, so a function that moves the caller's model and does not give it back, on every path, leaves it on `meta`."""
 import inspect, pytest, torch, torch.nn as nn
 import uncertainty_nn
-from uncertainty_nn.data import Split
+from uncertainty_nn.cifar10 import Split
 from uncertainty_nn.core import borrowed
 from uncertainty_nn.networks import build_classifier, predict, evaluate
-from uncertainty_nn.attacks import fgsm, bim, pgd, robust_accuracy, input_grad, signed_step, eval_mode
+from uncertainty_nn.attacks import fgsm, bim, pgd, robust_accuracy, input_grad, signed_step, eval_mode, n_classes
+from uncertainty_nn.robustness import robustness, minimal_eps
 from uncertainty_nn.ifa import ifa
 from uncertainty_nn.networks import model_digest
 from uncertainty_nn.networks import Pix2PixGenerator, receptive_field
-from uncertainty_nn.predictors import pair_errors, functional_check, judge, ifa_floor
+from uncertainty_nn.predictors import pair_errors, functional_check, judge, ifa_floor, fresh_check
 from uncertainty_nn.ifa import ifa as run_ifa
-from uncertainty_nn.tcl import TCL
+from uncertainty_nn.tcl import TCL, scores
+from uncertainty_nn.tcl import TCLParams
 from uncertainty_nn.theory import loss_line, loss_lines, TheoryParams
 from uncertainty_nn.frontier import sigma_summary, trades_adversary
 
@@ -27,12 +29,18 @@ CALLS = {
     'predict': (lambda m, **kw: predict(m, X8, **kw), True),
     'evaluate': (lambda m, **kw: evaluate(m, Split(X8, Y), **kw), True),
     'robust_accuracy': (lambda m, **kw: robust_accuracy(m, (X8, Y), 'bim', **kw), True),
+    'robustness': (lambda m, **kw: robustness(m, (X8, Y), bisect=1, **kw), True),
+    'minimal_eps': (lambda m: minimal_eps(m, X, Y, bisect=1), False),
+    'n_classes': (lambda m: n_classes(m), False),
     'ifa': (lambda m, **kw: ifa(m, X8, Y, n_iter=2, record_at=[0, 2], quiet=True, **kw), True),
     'sigma_summary': (lambda m, **kw: sigma_summary(m, X8[:1], Y[:1], n_pixels=2, n_grid=9, **kw), True),
     'pair_errors': (lambda G, **kw: pair_errors(G, X8, torch.zeros(6, 3, 32, 32), **kw), True),
     'functional_check': (lambda m, **kw: functional_check(m, X8, Y, X * 0, X * 0, torch.zeros(10, 3, 32, 32), **kw),
                          True),
     'ifa_floor': (lambda m, **kw: ifa_floor(m, X8, Y, X * 0, _pairs(m), 1.0, **kw), True),
+    'fresh_check': (lambda m, **kw: fresh_check(m, Pix2PixGenerator(ngf=4, scale=0.1).eval(), Split(X8, Y), _pairs(m),
+                                                n_boot=10, **kw), True),
+    'scores': (lambda m, **kw: scores(m, Split(X8, Y), TCLParams(device=kw.get('device'))), True),
     'judge': (lambda m, **kw: judge(m, Split(X8, Y), _pairs(m), X[3:] * 0, torch.arange(3), torch.arange(3, 6), 1.0,
                                     n_boot=10, **kw), True),
     'fgsm': (lambda m: fgsm(m, X, Y), False),

@@ -8,11 +8,11 @@ from uncertainty_nn.tcl import plot_pairs
 
 SIZES = (450, 900, 2250, 4500)
 
-def run(lines: dict):
-    "A Fig 6 result holding only what `plot_pairs` reads: TCL − CL = a + b·log10(pairs) for each (arch, epochs, q)."
+def run(lines: dict, shift: float = 0.0):
+    "A Fig 6 result holding only what `plot_pairs` reads: TCL − CL = a + b·log10(pairs) (+ `shift`) each (arch, epochs, q)."
     res = {}
     for (a, e), (ta, ra) in lines.items():
-        pairs = {f'{v}-{n}': dict(variant=v, n_pairs=n, **{f'tcl_{q}': 0.5 + c[0] + c[1] * np.log10(n)
+        pairs = {f'{v}-{n}': dict(variant=v, n_pairs=n, **{f'tcl_{q}': 0.5 + c[0] + shift + c[1] * np.log10(n)
                                                            for q, c in (('ta', ta), ('ra', ra))})
                  for v in ('gan', 'l1') for n in SIZES}
         res.setdefault(a, {})[e] = dict(cl_ta=0.5, cl_ra=0.5, pairs=pairs)
@@ -28,7 +28,7 @@ def test_pairs_figure_stays_on_the_sizes_and_its_notes_inside_their_panels():
              ('conv', '50'): ((-0.2, 0.03), (0.0, 0.0)),               # TA crosses 0 at 4.6 million: far beyond
              ('res', '1'): ((-0.35, 0.095), (0.0, 0.0)),               # TA crosses 0 at 4,833: just beyond
              ('res', '50'): ((0.0, 0.0), (0.0, 0.0))}
-    fig = plot_pairs([run(lines)])
+    fig = plot_pairs([run(lines, d) for d in (0.0, -0.005, 0.005)])       # three seeds: a slope with its interval
     r, panels = boxes(fig)
     for ax, texts in panels:
         assert ax.get_xlim()[1] <= 10 * max(SIZES) * 1.5, f"{ax.get_title()}: x runs to {ax.get_xlim()[1]:,.0f}"
@@ -41,6 +41,9 @@ def test_pairs_figure_stays_on_the_sizes_and_its_notes_inside_their_panels():
     assert any(n.startswith('TA: 0 at 4,83') and 'extrapolated' in n for n in notes), notes
     assert any(n.startswith('RA: 0 at 50') for n in notes), notes
     plt.close(fig)
+    one = plot_pairs([run(lines)])                                      # one seed: no interval, so no crossing drawn
+    assert not [t for ax in one.axes for t in ax.texts]
+    plt.close(one)
 
 def test_pairs_figure_needs_more_than_one_size():
     one = SimpleNamespace(results={'conv': {'1': dict(cl_ta=0.5, cl_ra=0.5, pairs={'gan-450': dict(

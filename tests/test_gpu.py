@@ -6,7 +6,7 @@ gradients are compared by the signs of one step; accuracies are compared on data
 nor 1 (a faint class signal a small network learns but BIM at 8/255 partly erases). Tolerances are stated in each test.
 Exact comparisons live in the other test files, on the CPU in float32 (the library's default; tests/conftest.py)."""
 import pytest, torch
-from uncertainty_nn.data import Split
+from uncertainty_nn.cifar10 import Split
 from uncertainty_nn.classifiers import train_classifier
 from uncertainty_nn.attacks import robust_accuracy, input_grad, eval_mode
 from uncertainty_nn.ifa import ifa

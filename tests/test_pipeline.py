@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 import pytest, torch
 from uncertainty_nn import cli
-from uncertainty_nn.core import save_torch
+from uncertainty_nn.files import save_torch
 from uncertainty_nn.store import Artifact, DataSpec, Store
 from uncertainty_nn.classifiers import ClassifierSpec
 from uncertainty_nn.ifa import IFASpec
@@ -86,19 +86,19 @@ def test_a_run_counts_the_seconds_its_artifacts_took(tmp_path):
     assert artifact_seconds(plan_of([Toy(4)]), st) == 0                  # not computed yet: nothing to count
 
 def test_overrides_reach_the_plan():
-    p = make_plan('tiny', overrides=['07_ifa.n_iter=3', 'n_ifa=50'],
-                  chapters=['07_ifa', '09_pix2pix'])
+    p = make_plan('tiny', overrides=['11_ifa.n_iter=3', 'n_ifa=50'],
+                  chapters=['11_ifa', '14_pix2pix'])
     assert sorted({(a.n_iter, a.count()) for a in p.of_kind('ifa')}) == [(3, 50), (20, 50)]
 
 @needs_data
 def test_plan_cli_json(tmp_path, capsys):
-    assert cli.main(['plan', '--profile', 'tiny', '--out', str(tmp_path), '--chapters', '07_ifa', '--json']) == 0
+    assert cli.main(['plan', '--profile', 'tiny', '--out', str(tmp_path), '--chapters', '11_ifa', '--json']) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r['kind'] for r in rows] == ['classifier', 'ifa', 'classifier', 'ifa', 'fig3']
     assert rows[1]['deps'] == [rows[0]['key']] and rows[1]['work'] == 300 * (20 + 6 * 6)
     assert not any(r['done'] for r in rows)
     assert rows[4]['deps'] == [rows[1]['key'], rows[3]['key']]         # Fig 3's measurement: an artifact of the plan
-    assert cli.main(['plan', '--profile', 'tiny', '--out', str(tmp_path), '--chapters', '07_ifa']) == 0
+    assert cli.main(['plan', '--profile', 'tiny', '--out', str(tmp_path), '--chapters', '11_ifa']) == 0
     assert 'ifa' in capsys.readouterr().out
 
 @needs_data
@@ -115,7 +115,7 @@ def test_plan_lists_every_figure_measurement(tmp_path, capsys):
 
 @pytest.mark.parametrize('args, msg', [(['--device', 'tpu9'], "not a device torch knows"),
                                       (['--set', 'n_iterz=3'], "declares a parameter 'n_iterz'"),
-                                      (['--set', '07_ifa.n_iter=many'], 'expected int'),
+                                      (['--set', '11_ifa.n_iter=many'], 'expected int'),
                                       (['--executor', 'ray', '--address', '127.0.0.1:9'],
                                        "no Ray cluster at '127.0.0.1:9'"),
                                       (['--executor', 'ray', '--device', 'cuda:1'], 'sees only the GPU Ray gives it'),
@@ -146,7 +146,7 @@ def test_ray_missing_says_how_to_install(monkeypatch):
 @pytest.mark.slow
 def test_interrupted_reproduce_recomputes_nothing_finished(tmp_path):
     cmd = [sys.executable, '-c', 'import sys; from uncertainty_nn.cli import main; sys.exit(main(sys.argv[1:]))',
-           'reproduce', '--profile', 'tiny', '--out', str(tmp_path), '--chapters', '05_classifiers',
+           'reproduce', '--profile', 'tiny', '--out', str(tmp_path), '--chapters', '08_classifiers',
            '--set', 'n_train=500']
     log = tmp_path/'store'/'log.jsonl'
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

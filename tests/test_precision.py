@@ -1,4 +1,4 @@
-"""One precision per run, decided once (chapters 00_core and 15_plan).
+"""One precision per run, decided once (chapters 01_core and 21_plan).
 
 A library function called without a precision computes in float32 on every machine; a run asks the machine once, in
 `make_plan`, and hands the answer down. `$UNCERTAINTY_NN_PRECISION=bf16` is the switch that makes this machine answer as
@@ -7,13 +7,14 @@ import inspect, re, numpy as np, pytest, torch
 from pathlib import Path
 import uncertainty_nn
 from uncertainty_nn.core import default_precision, PRECISION_ENV, RunParams
-from uncertainty_nn.data import Split
+from uncertainty_nn.cifar10 import Split
 from uncertainty_nn.networks import build_classifier, predict, evaluate
 from uncertainty_nn.attacks import robust_accuracy
 from uncertainty_nn.ifa import ifa
 from uncertainty_nn.networks import Pix2PixGenerator
-from uncertainty_nn.predictors import pair_errors, functional_check, ifa_floor, judge, _IFA_FLOORS
-from uncertainty_nn.pix2pix import train_pix2pix
+from uncertainty_nn.predictors import pair_errors, functional_check, ifa_floor, judge, fresh_check, _IFA_FLOORS
+from uncertainty_nn.gan import train_pix2pix
+from uncertainty_nn.robustness import robustness
 from uncertainty_nn.classifiers import train_classifier
 from uncertainty_nn.store import assumed_digest
 
@@ -52,6 +53,8 @@ CALLS = {
     'ifa_floor': lambda **kw: _IFA_FLOORS.clear() or ifa_floor(model(), X8, Y, DELTA, _pairs(), 0.1, **kw),
     'judge': lambda **kw: _IFA_FLOORS.clear() or judge(model(), Split(X8, Y), _pairs(), DELTA[:4], torch.arange(4, 16),
                                                        torch.arange(4), 0.1, n_boot=50, **kw),
+    'robustness': lambda **kw: robustness(model(), (X8, Y), bisect=2, **kw),
+    'fresh_check': lambda **kw: fresh_check(model(), generator(), Split(X8, Y), _pairs(), n_boot=50, **kw),
     'train_classifier': lambda **kw: train_classifier('conv', Split(X8, Y), Split(X8, Y), 1, size='tiny', bs=8,
                                                       quiet=True, **kw).state_dict(),
     'train_pix2pix': lambda **kw: train_pix2pix(Split(X8, Y), ifa(model(), X8, Y, n_iter=2, quiet=True), updates=2,
@@ -95,7 +98,7 @@ def test_the_check_sees_bf16(name):
     assert not same(CALLS[name](precision='bf16'), CALLS[name](precision='fp32'))
 
 def test_the_machine_is_asked_in_one_place():
-    "`default_precision` is called by `make_plan` (chapter 15_plan) and by nothing else in the package."
+    "`default_precision` is called by `make_plan` (chapter 21_plan) and by nothing else in the package."
     pkg = Path(uncertainty_nn.__file__).parent
     calls = {p.name for p in pkg.glob('*.py') if p.name != '_modidx.py'
              and re.search(r'(?<!def )\bdefault_precision\(', p.read_text())}

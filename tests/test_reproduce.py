@@ -15,36 +15,36 @@ def make_nb(path, code, params="x = 1"):
 
 def test_run_chapter_runs_each_time_with_its_parameters(tmp_path):
     "A chapter only reads (the store is the one cache), so it is executed each time, with the parameters it is given."
-    nb = make_nb(tmp_path/'01_data.ipynb', ["open('ran.txt', 'a').write(str(params['x']))"], params="params = {}")
+    nb = make_nb(tmp_path/'03_data.ipynb', ["open('ran.txt', 'a').write(str(params['x']))"], params="params = {}")
     out = tmp_path/'out'
-    assert R.run_chapter(nb, out, {'x': 2}) == out/'01_data.ipynb' and (out/'01_data.ipynb').exists()
+    assert R.run_chapter(nb, out, {'x': 2}) == out/'03_data.ipynb' and (out/'03_data.ipynb').exists()
     R.run_chapter(nb, out, {'x': 2}); R.run_chapter(nb, out, {'x': 3})
     assert (out/'ran.txt').read_text() == '223' and not list(out.glob('*.params.json'))
 
 def test_half_written_notebook_is_not_trusted(tmp_path):
-    nb = make_nb(tmp_path/'01_data.ipynb', ["open('ran.txt', 'a').write('r')"])
+    nb = make_nb(tmp_path/'03_data.ipynb', ["open('ran.txt', 'a').write('r')"])
     out = tmp_path/'out'; out.mkdir()
-    (out/'01_data.running.ipynb').write_text('{}')                     # what a killed run leaves
+    (out/'03_data.running.ipynb').write_text('{}')                     # what a killed run leaves
     R.run_chapter(nb, out, {})
-    assert (out/'ran.txt').read_text() == 'r' and not (out/'01_data.running.ipynb').exists()
+    assert (out/'ran.txt').read_text() == 'r' and not (out/'03_data.running.ipynb').exists()
 
 def test_failed_chapter_names_the_executed_notebook(tmp_path):
-    nb = make_nb(tmp_path/'05_classifiers.ipynb', ["raise ValueError('boom in chapter')"])
+    nb = make_nb(tmp_path/'08_classifiers.ipynb', ["raise ValueError('boom in chapter')"])
     with pytest.raises(R.ChapterFailed) as e: R.run_chapter(nb, tmp_path/'out', {})
-    failed = tmp_path/'out'/'05_classifiers.failed.ipynb'
+    failed = tmp_path/'out'/'08_classifiers.failed.ipynb'
     assert str(failed) in str(e.value) and 'boom in chapter' in str(e.value) and failed.exists()
-    assert not (tmp_path/'out'/'05_classifiers.ipynb').exists()
+    assert not (tmp_path/'out'/'08_classifiers.ipynb').exists()
 
 def test_kernel_started_ahead_has_imported_and_bound_nothing(tmp_path):
     "A chapter run in a kernel started ahead finds its modules imported, and nothing else: no name, no count."
-    nb = make_nb(tmp_path/'06_attacks.ipynb', [
+    nb = make_nb(tmp_path/'09_attacks.ipynb', [
         "import sys; seen = ('colorsys' in sys.modules, sorted(k for k in globals() if 'warm' in k))",
         "open('seen.txt', 'w').write(repr(seen))", "import colorsys"], params="params = {}")
     out = tmp_path/'out'; k = R.Kernel(nb, out)
     try: R.run_chapter(nb, out, {}, kernel=k)
     finally: k.close()
     assert (out/'seen.txt').read_text() == "(True, [])"
-    counts = [c.execution_count for c in nbformat.read(out/'06_attacks.ipynb', 4).cells if c.cell_type == 'code']
+    counts = [c.execution_count for c in nbformat.read(out/'09_attacks.ipynb', 4).cells if c.cell_type == 'code']
     assert counts[-3:] == [counts[-3], counts[-3] + 1, counts[-3] + 2] and counts[0] == 1
     R.run_chapter(nb, out, {})                                       # a fresh kernel: the module comes with its cell
     assert (out/'seen.txt').read_text() == "(False, [])"
@@ -56,19 +56,19 @@ def test_imports_of_reads_top_level_imports(tmp_path):
 
 def test_failed_chapter_shuts_the_kernel_started_ahead(tmp_path):
     from uncertainty_nn.cli import main
-    make_nb(tmp_path/'01_data.ipynb', ["raise RuntimeError('no data here')"])        # seed 1's kernel starts ahead
+    make_nb(tmp_path/'03_data.ipynb', ["raise RuntimeError('no data here')"])        # seed 1's kernel starts ahead
     assert main(['reproduce', '--profile', 'tiny', '--out', str(tmp_path/'run'), '--nbs', str(tmp_path), '--chapters',
-                 '01_data', '--seeds', '0', '1']) == 1
+                 '03_data', '--seeds', '0', '1']) == 1
     assert R._KERNELS == set() and not list((tmp_path/'run'/'seed_1'/'notebooks').glob('01_*'))
 
 def test_cli_reports_failure_without_traceback(tmp_path, capsys):
     from uncertainty_nn.cli import main
-    make_nb(tmp_path/'01_data.ipynb', ["raise RuntimeError('no data here')"])
+    make_nb(tmp_path/'03_data.ipynb', ["raise RuntimeError('no data here')"])
     assert main(['reproduce', '--profile', 'tiny', '--out', str(tmp_path/'run'), '--nbs', str(tmp_path), '--chapters',
-                 '01_data']) == 1
+                 '03_data']) == 1
     err = capsys.readouterr().err
     last = err.strip().splitlines()[-1]                              # after the progress bar's line
-    assert last.startswith('uncertainty-nn: 01_data failed') and '01_data.failed.ipynb' in last
+    assert last.startswith('uncertainty-nn: 03_data failed') and '03_data.failed.ipynb' in last
     assert 'Traceback' not in err
 
 def test_missing_notebooks_folder(tmp_path):
@@ -76,12 +76,12 @@ def test_missing_notebooks_folder(tmp_path):
 
 def test_write_report(tmp_path):
     "Two seeds of made-up results: report.md is the source, report.html its rendering, figures across seeds drawn."
-    from test_claims import fig1, fig6
+    from test_claims import fig1, simple
     from uncertainty_nn.report import write_report
     runs = {}
     for s in (0, 1):
         r = tmp_path/f'seed_{s}'; (r/'figures').mkdir(parents=True)
-        fig1(0.1)().save(r); fig6(0.2, -0.08, 0, 0)().save(r)
+        fig1(0.1)().save(r); simple(0.2, -1.5).save(r)
         (r/'figures'/'fig1_accuracy.png').write_bytes(b'\x89PNG fake'); runs[s] = r
     m = write_report(tmp_path, runs, 'smoke', seconds=90, n_boot=200)
     md, page = (tmp_path/'report.md').read_text(), (tmp_path/'report.html').read_text()
@@ -103,7 +103,7 @@ PNG = base64.b64encode(bytes.fromhex('89504e470d0a1a0a0000000d494844520000000100
 def test_docs_hold_figures_and_reference(tmp_path):
     from uncertainty_nn.docs import build_docs
     src = tmp_path/'nbs'; src.mkdir()
-    nb = make_nb(src/'01_data.ipynb',
+    nb = make_nb(src/'03_data.ipynb',
                  ["#| default_exp data_demo", "# a title cell comes first in the page", "#| hide\nsecret = 1", "plot()",
                                        "#| export\ndef documented(x):\n    'A documented function.'\n    return x"])
     d = nbformat.read(str(nb), 4)
@@ -112,7 +112,7 @@ def test_docs_hold_figures_and_reference(tmp_path):
     nbformat.write(d, str(nb))
     (tmp_path/'pyproject.toml').write_text((ROOT/'pyproject.toml').read_text())
     out = build_docs(tmp_path/'site', nbs=src)
-    page = (out/'01_data.html').read_text()
+    page = (out/'03_data.html').read_text()
     assert 'data:image/png;base64' in page and 'secret = 1' not in page
     assert '#| export' not in page and '#| hide' not in page
     # show_doc's entry; the parameters cell is plumbing
@@ -126,15 +126,15 @@ def test_docs_hold_figures_and_reference(tmp_path):
 def test_chapter_computing_outside_the_plan_fails_naming_the_artifact(tmp_path, capsys):
     "A made-up classifiers chapter that asks for a classifier its `needs` does not declare (7 epochs, not 1)."
     from uncertainty_nn.cli import main
-    make_nb(tmp_path/'05_classifiers.ipynb', [
+    make_nb(tmp_path/'08_classifiers.ipynb', [
         "from uncertainty_nn.classifiers import ClassifierParams, ClassifierSpec\n"
         "from uncertainty_nn.store import Store",
         "p = ClassifierParams.of(params)\nStore.of(p).get(ClassifierSpec.of(p, 'conv', 7))"], params="params = {}")
-    args = ['--profile', 'tiny', '--out', str(tmp_path/'run'), '--nbs', str(tmp_path), '--chapters', '05_classifiers',
+    args = ['--profile', 'tiny', '--out', str(tmp_path/'run'), '--nbs', str(tmp_path), '--chapters', '08_classifiers',
             '--set', "archs=['conv']", '--set', 'epochs=1', '--set', 'n_train=200', '--set', 'n_test=100']
     assert main(['reproduce'] + args) == 1
     err = capsys.readouterr().err
-    assert 'NotPlanned' in err and 'conv-tiny e7 s0' in err and '05_classifiers.failed.ipynb' in err
+    assert 'NotPlanned' in err and 'conv-tiny e7 s0' in err and '08_classifiers.failed.ipynb' in err
     from uncertainty_nn.store import Store
     assert [e['name'] for e in Store(tmp_path/'run'/'store').log()] == ['conv-tiny e1 s0']   # the plan's, only
 
@@ -150,9 +150,9 @@ def test_ray_computes_what_inprocess_computed(tmp_path, ray_local, request):
     from uncertainty_nn.plan import make_plan, plan_of
     from uncertainty_nn.store import Store
     from uncertainty_nn.executors import materialize
-    gen = next(g for g in make_plan('tiny', chapters=['09_pix2pix'], precision='fp32').of_kind('generator')
+    gen = next(g for g in make_plan('tiny', chapters=['14_pix2pix'], precision='fp32').of_kind('generator')
                if g.ifa.classifier.arch == 'conv' and g.ifa.classifier.epochs == 1)
-    theory = make_plan('tiny', chapters=['12_theory'], precision='fp32').of_kind('theory')[0]
+    theory = make_plan('tiny', chapters=['18_theory'], precision='fp32').of_kind('theory')[0]
     ray, plan = Store(tmp_path/'store'), plan_of([gen, theory])
     assert {a.kind for a in plan} == {'classifier', 'ifa', 'generator', 'theory'} and plan.artifacts[-1] is theory
     assert len(materialize(plan, ray, 'ray', log=lambda *a, **k: None)) == len(plan)
@@ -178,10 +178,10 @@ def test_kernels_wait_passively_unless_the_caller_chose(monkeypatch):
 
 def _finished_run(path, seed, **about):
     "A finished one-seed run of made-up results, as `reproduce` leaves it (metrics.json, overrides.json, figures)."
-    from test_claims import fig1, fig6
+    from test_claims import fig1, simple
     from uncertainty_nn.report import write_report
     (path/'figures').mkdir(parents=True)
-    fig1(0.1 + 0.02 * seed)().save(path); fig6(0.2, -0.08, 0, 0)().save(path)
+    fig1(0.1 + 0.02 * seed)().save(path); simple(0.2, -1.5).save(path)
     (path/'overrides.json').write_text('[]')
     write_report(path, {seed: path}, 'smoke', seconds=60, n_boot=200,
                  **{**dict(precision='fp32', code='0.0.1+abc', machine=f'machine {seed}'), **about})

@@ -44,7 +44,7 @@ def test_every_page_loads_clean(site, browser):
     "Every page: no console error, images load, links resolve, no raw TeX in the prose, the title before any code."
     pages = sorted(site.glob('*.html'))
     names = {p.stem for p in pages}
-    assert {'index', '01_data', '06_attacks', '11_frequency', '13_frontier', '03_evidence', '20_cli'} <= names, names
+    assert {'index', '03_data', '09_attacks', '17_frequency', '19_frontier', '05_evidence', '26_cli'} <= names, names
     problems, maths = [], 0
     page = browser.new_page(viewport={'width': 1280, 'height': 900})
     errors = []
@@ -79,8 +79,8 @@ GEOMETRY = """(needle) => {
           fracs: [...m.querySelectorAll('mfrac')].map(f => box(f).height / line), text: m.textContent.slice(0, 60)};
 }"""
 FORMULAS = {   # page: (a piece of the formula's text, what must be there)
-    '07_ifa': ('ΔN=XN−X0', 'subs'),                      # Eqs. 1–2: X_{n+1}, X_n, Δ_N, X_N, X_0
-    '12_theory': ('∂J∂xi', 'fracs'),                      # p̂_i J = ∂J/∂x_i: a fraction
+    '11_ifa': ('ΔN=XN−X0', 'subs'),                      # Eqs. 1–2: X_{n+1}, X_n, Δ_N, X_N, X_0
+    '18_theory': ('∂J∂xi', 'fracs'),                      # p̂_i J = ∂J/∂x_i: a fraction
 }
 
 @needs_chromium
@@ -122,7 +122,7 @@ def test_first_screen_of_the_index(site, browser):
 
 def test_site_pages_read_like_nbdev(site):
     "Titles and summaries first, no papermill or import plumbing, reference entries, files readable by others."
-    page = (site/'06_attacks.html').read_text()
+    page = (site/'09_attacks.html').read_text()
     assert '<h1 class="title">Attacks</h1>' in page and 'FGSM, iterative FGSM (BIM) and PGD' in page
     for plumbing in ('injected-parameters', 'params = {}', '#| export', 'from __future__ import annotations',
                      'nbdev_export'):
@@ -130,15 +130,15 @@ def test_site_pages_read_like_nbdev(site):
     # show_doc's entry: signature and docstring
     assert 'id="robust_accuracy"' in page and 'class="nf">robust_accuracy</span>' in page
     # references link into this site
-    assert 'href="06_attacks.html#robust_accuracy"' in page and 'style="float' not in page
+    assert 'href="09_attacks.html#robust_accuracy"' in page and 'style="float' not in page
     # group/other can read it (umask 022 here)
-    assert (site/'06_attacks.html').stat().st_mode & 0o044
+    assert (site/'09_attacks.html').stat().st_mode & 0o044
     nav = re.findall(r'<li><a href="([^"]+)"', page)
     assert nav[0] == 'index.html' and nav[1:] == sorted(nav[1:])               # the chapters, in reading order
 
 def test_docstrings_keep_their_symbols(site):
     "The commutator's reference entry keeps its underscores and braces (code in backticks, not Markdown emphasis)."
-    page = (site/'12_theory.html').read_text()
+    page = (site/'18_theory.html').read_text()
     entry = page[page.index('id="commutator"'):][:3000]
     assert '[p̂_i, x̂_j] J / J' in entry and 'J(x_0, …, x_{n−1})' in entry, entry[:600]
 
@@ -171,7 +171,7 @@ def text(node) -> str:
 
 def headings(path: Path) -> set:
     "The anchors of a Markdown file's headings, as GitHub and mistune make them."
-    from uncertainty_nn.evidence import anchor
+    from uncertainty_nn.rendering import anchor
     return {anchor(text(n)) for n in walk(markdown_ast(path)) if n['type'] == 'heading'}
 
 def unresolved_links(path: Path) -> list:
@@ -200,7 +200,7 @@ def test_every_readme_link_resolves():
 def test_the_link_check_sees_a_broken_link(tmp_path):
     "The check on the README's own failure: an anchor that swallowed the rest of its row, a missing file and heading."
     (tmp_path/'a.md').write_text('# Title\n\nok [a](a.md#title)')
-    row = "| [`07_ifa`](nbs/07_ifa.ipynb's reading. |"
+    row = "| [`11_ifa`](nbs/11_ifa.ipynb's reading. |"
     (tmp_path/'R.md').write_text(f"| x |\n|---|\n{row}\n\n[b](a.md#nope) [c](none.md)")
     assert len(unresolved_links(tmp_path/'R.md')) == 3 and not unresolved_links(tmp_path/'a.md')
 
