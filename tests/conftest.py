@@ -100,7 +100,7 @@ def tiny_in_background(request, run_path, tmp_path_factory):
 @pytest.fixture(scope='session')
 def tiny_run(run_path, tiny_in_background, tmp_path_factory):
     """The shared tiny run (`make_tiny_run`) in `run_path`, waited for. Every chapter notebook is executed there once
-    (its checks included); the chapter tests, the notebook of `24_reproduce`, the site and the Ray comparison read
+    (its checks included); the chapter tests, the notebook of `26_reproduce`, the site and the Ray comparison read
     it."""
     if not have_data(): pytest.skip(NO_DATA)
     if 'thread' in _TINY: _TINY['thread'].join()

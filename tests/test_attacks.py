@@ -196,7 +196,7 @@ def fb_case():
     return fb, m, fb.PyTorchModel(m, bounds=(0, 1)), x, y
 
 def test_parity_with_foolbox_image_by_image(fb_case):
-    "FGSM, BIM (4 steps of ε/4) and PGD (10 steps of 2/255, no random start) at 8/255: the same images, outcome by outcome."
+    "FGSM, BIM (4 steps of ε/4) and PGD (10 steps of 2/255, no random start) at 8/255: image by image, outcome too."
     fb, m, fm, x, y = fb_case
     eps = 8/255
     ours = {'fgsm': fgsm(m, x, y, eps), 'bim': bim(m, x, y, eps=eps, steps=4),
@@ -204,14 +204,14 @@ def test_parity_with_foolbox_image_by_image(fb_case):
     theirs = {'fgsm': fb.attacks.LinfFastGradientAttack(random_start=False),
               'bim': fb.attacks.LinfBasicIterativeAttack(rel_stepsize=0.25, steps=4, random_start=False),
               'pgd': fb.attacks.LinfPGD(abs_stepsize=2/255, steps=10, random_start=False)}
-    assert 0.3 < (m(x).argmax(1) == y).float().mean() < 0.9          # a model that is right, and not always
+    assert 0.3 < (m(x).argmax(1) == y).float().mean() < 0.9         # a model that is right, and not always
     for k, atk in theirs.items():
         _, adv, success = atk(fm, x, y, epsilons=[eps])
         assert torch.allclose(ours[k], adv[0], atol=1e-6), k
         with torch.no_grad(): robust = (m(x).argmax(1) == y) & (m(ours[k]).argmax(1) == y)
         assert torch.equal(robust, ~success[0]), k                       # foolbox: success also for the wrong ones
     r = robustness(m, (x, y), bisect=1)
-    for e in (0.5/255, 2/255, 8/255):                                   # RA(ε) of the robustness chapter, image by image
+    for e in (0.5/255, 2/255, 8/255):                                  # RA(ε) of the robustness chapter, image by image
         _, _, success = theirs['bim'](fm, x, y, epsilons=[e])
         assert np.array_equal(r['ra'][f"{e * 255:g}"], (~success[0]).numpy()), e
 

@@ -9,7 +9,7 @@ from uncertainty_nn.tcl import plot_pairs
 SIZES = (450, 900, 2250, 4500)
 
 def run(lines: dict, shift: float = 0.0):
-    "A Fig 6 result holding only what `plot_pairs` reads: TCL − CL = a + b·log10(pairs) (+ `shift`) each (arch, epochs, q)."
+    "A Fig 6 result of what `plot_pairs` reads: TCL − CL = a + b·log10(pairs) (+ `shift`) each (arch, epochs, q)."
     res = {}
     for (a, e), (ta, ra) in lines.items():
         pairs = {f'{v}-{n}': dict(variant=v, n_pairs=n, **{f'tcl_{q}': 0.5 + c[0] + shift + c[1] * np.log10(n)

@@ -12,7 +12,7 @@ def numpy_ratio(d, lo=5, hi=26, ch=1, shift=True):
     if shift: F = np.fft.fftshift(F, axes=(-2, -1))
     return (F.sum((1, 2)) - F[:, lo:hi, lo:hi].sum((1, 2))) / F.sum((1, 2))
 
-# a constant field, a checkerboard and a zero Δ are the chapter's own checks (17_frequency)
+# a constant field, a checkerboard and a zero Δ are the chapter's own checks (18_frequency)
 def test_checkerboard_power_sits_at_the_corner_radius():
     assert radial_power(field((-1.0) ** (ii + jj))).argmax().item() == round(math.hypot(16, 16))
 

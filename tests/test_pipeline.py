@@ -1,6 +1,6 @@
 """The pipeline around the chapters: keys of the real artifacts, the plan of a profile, the executors (in-process and
 Ray), and the command line's answers to bad input and to Ctrl-C. The store's own rules are checked in its chapter."""
-import json, os, signal, subprocess, sys, time
+import json, os, re, signal, subprocess, sys, time
 from dataclasses import dataclass, replace
 from pathlib import Path
 import pytest, torch
@@ -86,8 +86,8 @@ def test_a_run_counts_the_seconds_its_artifacts_took(tmp_path):
     assert artifact_seconds(plan_of([Toy(4)]), st) == 0                  # not computed yet: nothing to count
 
 def test_overrides_reach_the_plan():
-    p = make_plan('tiny', overrides=['11_ifa.n_iter=3', 'n_ifa=50'],
-                  chapters=['11_ifa', '14_pix2pix'])
+    p = make_plan('tiny', overrides=['12_fig3.n_iter=3', 'n_ifa=50'],
+                  chapters=['11_ifa', '15_pix2pix'])
     assert sorted({(a.n_iter, a.count()) for a in p.of_kind('ifa')}) == [(3, 50), (20, 50)]
 
 @needs_data
@@ -115,7 +115,7 @@ def test_plan_lists_every_figure_measurement(tmp_path, capsys):
 
 @pytest.mark.parametrize('args, msg', [(['--device', 'tpu9'], "not a device torch knows"),
                                       (['--set', 'n_iterz=3'], "declares a parameter 'n_iterz'"),
-                                      (['--set', '11_ifa.n_iter=many'], 'expected int'),
+                                      (['--set', '12_fig3.n_iter=many'], 'expected int'),
                                       (['--executor', 'ray', '--address', '127.0.0.1:9'],
                                        "no Ray cluster at '127.0.0.1:9'"),
                                       (['--executor', 'ray', '--device', 'cuda:1'], 'sees only the GPU Ray gives it'),
@@ -188,3 +188,83 @@ def test_worker_that_cannot_see_the_store(tmp_path, ray_local):
     with pytest.raises(RunDirNotShared, match='cannot see the run.s artifact store') as e:   # Ray's error is one too
         ray_local.get(task.remote(str(tmp_path/'elsewhere'), 'token-of-another-driver', 'cpu', 1, toy_kind()(1)))
     assert 'mounts at the same path' in str(e.value)
+
+# ---- what a run cannot do, said in one line before it starts where it can be known (issue 48)
+
+def _tmpfs(path: Path, opts: str) -> bool:
+    "Mount a tmpfs at `path` with `opts` (root only): whether it could."
+    path.mkdir(parents=True, exist_ok=True)
+    return os.geteuid() == 0 and subprocess.run(['mount', '-t', 'tmpfs', '-o', opts, 'tmpfs', str(path)],
+                                                capture_output=True).returncode == 0
+
+@pytest.fixture
+def read_only(tmp_path):
+    "A folder no run can write into: a read-only tmpfs (as root), else a folder without write permission."
+    d = tmp_path/'ro'
+    if _tmpfs(d, 'ro,size=1m'):
+        yield d; subprocess.run(['umount', str(d)]); return
+    if os.geteuid() == 0: pytest.skip('as root only a read-only mount makes a folder unwritable, and mount was refused')
+    d.chmod(0o555); yield d; d.chmod(0o755)
+
+def test_an_unwritable_out_is_refused_before_any_work(read_only, capsys):
+    t0 = time.time()
+    assert cli.main(['reproduce', '--profile', 'tiny', '--out', str(read_only/'run')]) == 2
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and f"--out {read_only/'run'}: cannot write there" in err and 'Traceback' not in err
+    assert time.time() - t0 < 10                                       # before any data was read or anything computed
+
+@needs_data
+def test_a_full_disk_is_one_line_and_a_resumed_run_computes_nothing_finished(tmp_path, capsys):
+    "A run into a disk of 600 kB: its last classifier does not fit; with more room, only that one is computed."
+    out = tmp_path/'small'
+    if not _tmpfs(out, 'size=600k'): pytest.skip('needs root to mount a small tmpfs as a full disk')
+    try:
+        args = ['reproduce', '--profile', 'tiny', '--precision', 'fp32', '--out', str(out), '--chapters', 'classifiers']
+        assert cli.main(args) == 1
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        assert f"the disk holding {out/'store'/'classifier'} is full" in err and 'needed' in err, err
+        assert 'run the same command again: nothing it finished is computed again' in err and 'Traceback' not in err
+        subprocess.run(['mount', '-o', 'remount,size=64m', str(out)], check=True)
+        assert cli.main(args) == 0
+        done = re.search(r'plan: (\d+) artifacts, (\d+) done, 1 to compute', capsys.readouterr().out)
+        assert done and 1 <= int(done[2]) == int(done[1]) - 1        # what fitted is kept; only the last computed
+    finally: subprocess.run(['umount', str(out)])
+
+@needs_data
+def test_two_runs_into_one_folder_at_once(tmp_path, capsys):
+    "The second run into a folder that a first is writing is refused in one line naming the first; never interleaved."
+    import shutil
+    out = tmp_path/'run'
+    first = subprocess.Popen([shutil.which('uncertainty-nn'), 'reproduce', '--profile', 'tiny', '--precision', 'fp32',
+                              '--out', str(out), '--chapters', 'classifiers'], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):                                         # until the first holds the folder
+            if (out/'.run.lock').exists() and (out/'.run.lock').read_text(): break
+            time.sleep(0.1)
+        assert cli.main(['reproduce', '--profile', 'tiny', '--out', str(out), '--chapters', 'classifiers']) == 2
+        err = capsys.readouterr().err
+        assert err.count('\n') == 1 and f'another run (pid {first.pid} on ' in err and 'is writing into it' in err
+    finally: first.kill(); first.wait()
+
+@pytest.mark.tiny_run_at_end
+@needs_data
+def test_a_damaged_artifact_is_recomputed_and_said(tiny_run, tmp_path, capsys):
+    "A classifier overwritten at its own size: verify names it; the next run sets it aside, recomputes it, says so."
+    import shutil
+    a, b = tmp_path/'a', tmp_path/'b'
+    for d in (a, b): shutil.copytree(tiny_run/'store', d/'store')
+    pt = sorted((b/'store'/'classifier').glob('*.pt'))[0]
+    raw = bytearray(pt.read_bytes()); raw[len(raw) // 2: len(raw) // 2 + 4096] = bytes(4096)    # same size
+    pt.write_bytes(raw)
+    assert cli.main(['verify', str(b)]) == 1 and f'damaged: {pt} (classifier' in capsys.readouterr().out
+    args = ['reproduce', '--profile', 'tiny', '--precision', 'fp32', '--chapters', 'attacks', '--set',
+            'attacks.eps=0.02']
+    assert cli.main(args + ['--out', str(a)]) == 0; capsys.readouterr()
+    assert cli.main(args + ['--out', str(b)]) == 0
+    assert f'damaged: {pt}' in capsys.readouterr().out and str(pt.name) in (b/'report.md').read_text()
+    import numpy as np
+    assert (a/'metrics'/'fig1.json').read_text() == (b/'metrics'/'fig1.json').read_text()   # as if nothing happened
+    with np.load(a/'metrics'/'fig1.npz') as za, np.load(b/'metrics'/'fig1.npz') as zb:
+        assert za.files == zb.files and all(np.array_equal(za[k], zb[k]) for k in za.files)
+    assert cli.main(['verify', str(b)]) == 0

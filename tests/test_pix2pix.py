@@ -1,4 +1,4 @@
-"Pix2Pix: shapes and range, training, checkpoints (TCL is checked in its chapter, 15_tcl)."
+"Pix2Pix: shapes and range, training, checkpoints (TCL is checked in its chapter, 16_tcl)."
 import pytest, torch, torch.nn as nn
 from uncertainty_nn.cifar10 import Split
 from uncertainty_nn.gan import train_pix2pix

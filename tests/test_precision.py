@@ -1,4 +1,4 @@
-"""One precision per run, decided once (chapters 01_core and 21_plan).
+"""One precision per run, decided once (chapters 01_core and 22_plan).
 
 A library function called without a precision computes in float32 on every machine; a run asks the machine once, in
 `make_plan`, and hands the answer down. `$UNCERTAINTY_NN_PRECISION=bf16` is the switch that makes this machine answer as
@@ -98,7 +98,7 @@ def test_the_check_sees_bf16(name):
     assert not same(CALLS[name](precision='bf16'), CALLS[name](precision='fp32'))
 
 def test_the_machine_is_asked_in_one_place():
-    "`default_precision` is called by `make_plan` (chapter 21_plan) and by nothing else in the package."
+    "`default_precision` is called by `make_plan` (chapter 22_plan) and by nothing else in the package."
     pkg = Path(uncertainty_nn.__file__).parent
     calls = {p.name for p in pkg.glob('*.py') if p.name != '_modidx.py'
              and re.search(r'(?<!def )\bdefault_precision\(', p.read_text())}

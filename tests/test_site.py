@@ -44,7 +44,7 @@ def test_every_page_loads_clean(site, browser):
     "Every page: no console error, images load, links resolve, no raw TeX in the prose, the title before any code."
     pages = sorted(site.glob('*.html'))
     names = {p.stem for p in pages}
-    assert {'index', '03_data', '09_attacks', '17_frequency', '19_frontier', '05_evidence', '26_cli'} <= names, names
+    assert {'index', '03_data', '09_attacks', '18_frequency', '20_frontier', '05_evidence', '29_cli'} <= names, names
     problems, maths = [], 0
     page = browser.new_page(viewport={'width': 1280, 'height': 900})
     errors = []
@@ -80,7 +80,7 @@ GEOMETRY = """(needle) => {
 }"""
 FORMULAS = {   # page: (a piece of the formula's text, what must be there)
     '11_ifa': ('ΔN=XN−X0', 'subs'),                      # Eqs. 1–2: X_{n+1}, X_n, Δ_N, X_N, X_0
-    '18_theory': ('∂J∂xi', 'fracs'),                      # p̂_i J = ∂J/∂x_i: a fraction
+    '19_theory': ('∂J∂xi', 'fracs'),                      # p̂_i J = ∂J/∂x_i: a fraction
 }
 
 @needs_chromium
@@ -138,7 +138,7 @@ def test_site_pages_read_like_nbdev(site):
 
 def test_docstrings_keep_their_symbols(site):
     "The commutator's reference entry keeps its underscores and braces (code in backticks, not Markdown emphasis)."
-    page = (site/'18_theory.html').read_text()
+    page = (site/'19_theory.html').read_text()
     entry = page[page.index('id="commutator"'):][:3000]
     assert '[p̂_i, x̂_j] J / J' in entry and 'J(x_0, …, x_{n−1})' in entry, entry[:600]
 
@@ -230,3 +230,54 @@ def test_readme_shows_every_chapter_and_every_verdict():
         assert all(said.fullmatch(text(r[1])) and any(n['type'] == 'strong' and text(n) in verdicts
                                                       for n in walk(r[1:2])) for r in rows), rows
     assert [text(r[0]) for r in claims[0]] == [c.name for c in CLAIMS]
+
+# ---- the first screen a reader sees (issue 46): rendered, in Chromium, at 1280×800
+GITHUB_CSS = """body{margin:0;font-family:-apple-system,"Segoe UI","Noto Sans",Helvetica,Arial,sans-serif;font-size:16px;
+line-height:1.5;color:#1f2328}main{box-sizing:border-box;width:830px;margin:0 auto;padding:24px 32px}
+h1{font-size:2em;font-weight:600;border-bottom:1px solid #d1d9e0;padding-bottom:.3em;margin:0 0 16px}
+h2{font-size:1.5em;font-weight:600;border-bottom:1px solid #d1d9e0;padding-bottom:.3em;margin:24px 0 16px}
+blockquote{margin:0 0 16px;padding:0 1em;color:#59636e;border-left:.25em solid #d1d9e0}p,table,pre,ul{margin:0 0 16px}
+table{border-collapse:collapse;display:block;overflow:auto}td,th{border:1px solid #d1d9e0;padding:6px 13px}
+pre{padding:16px;background:#f6f8fa;font-size:85%;line-height:1.45;overflow:auto}code{font-size:85%}"""
+VISIBLE = """(h) => {
+  const seen = [], links = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const r = document.createRange(); r.selectNodeContents(n); const b = r.getBoundingClientRect();
+    if (b.width && b.top < h && b.bottom > 0) seen.push(n.textContent);
+  }
+  for (const a of document.querySelectorAll('a[href]')) {
+    const b = a.getBoundingClientRect(); if (b.top < h && b.bottom > 0) links.push(a.getAttribute('href'));
+  }
+  return {text: seen.join(' ').replace(/\\s+/g, ' '), links};
+}"""
+
+def first_screen(browser, md_path: Path, shot: Path) -> dict:
+    "What a reader sees of a Markdown page, rendered as GitHub renders a README, on the first screen at 1280×800."
+    import mistune
+    html = mistune.create_markdown(plugins=['table', 'strikethrough'])(md_path.read_text())
+    page_file = shot.with_suffix('.html')
+    page_file.write_text(f'<!doctype html><meta charset="utf-8"><style>{GITHUB_CSS}</style><main>{html}</main>')
+    page = browser.new_page(viewport={'width': 1280, 'height': 800})
+    page.goto(page_file.as_uri(), wait_until='load'); page.screenshot(path=str(shot))
+    seen = page.evaluate(VISIBLE, 800); page.close()
+    return seen
+
+@needs_chromium
+def test_the_readme_first_screen_says_what_a_reader_needs(browser, tmp_path):
+    "At 1280×800: what the project is and the paper's link, every term defined, the scale, the claims, both commands."
+    from uncertainty_nn.report import CLAIMS
+    seen = first_screen(browser, ROOT/'README.md', tmp_path/'readme.png')
+    text = seen['text']
+    assert any(u.startswith('https://arxiv.org/abs/2205.01493') for u in seen['links']), seen['links']
+    for term in ('TA', 'RA', 'CL', 'IFA', 'Δ_N', 'TCL', 'N_epoch'):
+        assert re.search(rf'\b{re.escape(term)}\b,? [a-z]', text) or f'{term} and' in text, f'{term} not defined'
+    assert 'Judged at CPU scale' in text and '50,000' in text
+    for c in [c for c in CLAIMS if c.kind != 'theorem']: assert c.name in text, f'claim {c.name!r} below the fold'
+    assert 'uncertainty-nn reproduce' in text and 'pytest' in text, 'the commands are below the fold'
+
+@needs_chromium
+def test_a_report_first_screen_says_its_scale_and_verdicts(tiny_run, browser, tmp_path):
+    seen = first_screen(browser, tiny_run/'report.md', tmp_path/'report.png')
+    assert 'Scale' in seen['text'] and 'training images' in seen['text'] and 'Terms' in seen['text']
+    assert 'Verdicts' in seen['text'] and 'FGSM collapses accuracy' in seen['text']

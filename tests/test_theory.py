@@ -1,4 +1,4 @@
-"The theory chapter against properties its notebook does not check (the closed forms are its own checks: 18_theory)."
+"The theory chapter against properties its notebook does not check (the closed forms are its own checks: 19_theory)."
 import numpy as np, pytest, torch, torch.nn.functional as F
 from uncertainty_nn.theory import uncertainty_product, loss_line
 from uncertainty_nn.networks import build_classifier

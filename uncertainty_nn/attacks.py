@@ -13,7 +13,7 @@ from .core import default_device, precision_mode, borrowed, Result
 from .cifar10 import Split, as_unit
 from .evidence import Claim, effect
 from .store import Measure, DataSpec, RunParams  # names in the specs' annotations (show_doc)
-from .classifiers import ClassifierParams, ClassifierSpec, trained
+from .classifiers import ClassifierParams, ClassifierSpec, trained, learned
 
 # %% auto #0
 __all__ = ['ATTACKS', 'claim_fgsm', 'AttackParams', 'LabelError', 'n_classes', 'check_labels', 'check_attack_args', 'eval_mode',
@@ -181,7 +181,7 @@ class Fig1(Result):
     epochs: int
     size: str
     results: dict                     # {arch: {attack: dict(clean=, robust=, n=, attack=)}}
-    stages: dict                      # {arch: stage 'trained'}
+    stages: dict                      # {arch: [stage 'trained' (a gate), stage 'learned' (an outcome)]}
     @classmethod
     def measure(cls, models: dict, test: Split, p: AttackParams) -> Fig1:
         "Attack every classifier in `models` ({arch: model}) on `test` with FGSM, BIM and PGD."
@@ -195,7 +195,9 @@ class Fig1(Result):
             per_image[a] = {k: dict(clean=r.pop('clean_ok'), robust=r.pop('robust_ok')) for k, r in rs.items()}
             results[a] = rs
         return cls(eps=p.eps, bim_steps=p.bim_steps, n_test=len(test), epochs=p.epochs, size=p.size, results=results,
-                   stages={a: trained(a, m.meta) for a, m in models.items()}, per_image=per_image)
+                   stages={a: [trained(f'classifier ({a}, {p.epochs} epochs)', m.meta),
+                              learned(f'classifier ({a}, {p.epochs} epochs)', m.meta, len(test))]
+                           for a, m in models.items()}, per_image=per_image)
 
 # %% ../nbs/09_attacks.ipynb #25a0d003
 def plot_fig1(results: list) -> plt.Figure:
@@ -238,7 +240,8 @@ def _fgsm_effects(per_seed: dict, n_boot: int = 2000) -> list:
     out = []
     for a in archs:
         samples = {s: {'test': r.per_image[a]['fgsm']} for s, r in per_seed.items()}
-        stages = [{**r.stages[a], 'seed': s} for s, r in per_seed.items()]
+        stages = [{**st, 'seed': s} for s, r in per_seed.items() for st in (r.stages[a] if isinstance(r.stages[a], list)
+                                                                          else [r.stages[a]])]
         out.append(effect(f'{a}: share of TA lost to FGSM', samples, _lost, threshold=0.5, fmt='{:.2f}', stages=stages,
                           n_boot=n_boot, batched=True))
     return out

@@ -151,8 +151,8 @@ def corr(u, v):
     return float(np.corrcoef(u, v)[0, 1]) if len(u) > 2 and u.std() > 0 and v.std() > 0 else math.nan
 
 def combine(verdicts) -> str:
-    "A claim's verdict from its effects' (uninformative ones left out): contradicted if any, supported if all."
-    vs = [v for v in verdicts if v != 'uninformative']
+    "A claim's verdict from its effects': contradicted if any is, supported if all are (uninformative: neither)."
+    vs = list(verdicts)
     if 'contradicted' in vs: return 'contradicted'
     return 'supported' if vs and all(v == 'supported' for v in vs) else 'undecided'
 

@@ -10,8 +10,14 @@ import numpy as np
 from .evidence import failed_stages
 
 # %% auto #0
-__all__ = ['effect_text', 'show', 'headline', 'verdict_cell', 'claims_table', 'theorems_text', 'anchor', 'claims_details',
-           'trend_words', 'draw_trend', 'note_zeros', 'findings']
+__all__ = ['TERMS', 'effect_text', 'show', 'headline', 'verdict_cell', 'claims_table', 'theorems_text', 'anchor',
+           'claims_details', 'trend_words', 'draw_trend', 'note_zeros', 'findings']
+
+# %% ../nbs/06_rendering.ipynb #ae0d0016
+TERMS = ("**Terms**: *TA*, *RA*: accuracy on clean test images, and under attack (iterative FGSM); *CL*: the classifier; "
+         "*IFA*: the attack run backwards with the true label, adding *Δ_N* to an image in N steps; *TCL*: CL fed "
+         "x + G(x), G a Pix2Pix network that learned Δ_N; *N_epoch*: CL's epochs of training; *ε\\**: the least "
+         "attack budget that flips an image.")
 
 # %% ../nbs/06_rendering.ipynb #ae0d0008
 def _fmt(v, like='{:+.3f}'): return 'n/a' if v is None or (isinstance(v, float) and math.isnan(v)) else like.format(v)
@@ -64,12 +70,13 @@ def headline(row: dict) -> dict | None:
         return next((e for e in es if e['verdict'] == row['verdict']), es[0])
     return min(es, key=lambda e: e['lo'] - e['threshold'])
 
-def verdict_cell(r: dict) -> str:
-    "A claim's verdict as the brief table writes it: the verdict, the run it came from, each recipe's, its scale."
+def verdict_cell(r: dict, brief: bool = False) -> str:
+    "A claim's verdict as a table writes it: verdict, the run it came from, each recipe's, its scale (`brief`: short)."
     src = f" ({r['source']})" if r.get('source') else ''
-    recipes = '; '.join(f"{k}: {v}" for k, v in r.get('by_recipe', {}).items())
-    return (f"**{r['verdict']}**{src}" + (f" ({recipes})" if recipes else '')
-            + (f"; at {r['scale']}" if r.get('scale') else ''))
+    by = {k.split(' (')[0] if brief else k: v for k, v in r.get('by_recipe', {}).items()}
+    recipes = '; '.join(f"{k}: {v}" for k, v in by.items() if not (brief and len(by) == 1))
+    at = r.get('scale', '').split(';')[0] if brief else r.get('scale')
+    return f"**{r['verdict']}**{src}" + (f" ({recipes})" if recipes else '') + (f" at {at}" if at else '')
 
 def claims_table(rows: list, link: str | None = None, brief: bool = False) -> str:
     """The empirical claims as a Markdown table: claim, verdict, headline effect (`brief`: claim and verdict with its
@@ -82,8 +89,8 @@ def claims_table(rows: list, link: str | None = None, brief: bool = False) -> st
         if r.get('source'): cell = f"{r['source']}: {cell}"            # a row taken from another run
         href = r.get('link', link)
         name = f"[{r['claim']}]({href}#{anchor(r['claim'])})" if href else r['claim']
-        lines.append(f"| {name} | {verdict_cell(r).replace('|', '/')} |" if brief else
-                     f"| {name} | **{r['verdict']}** | {cell.replace('|', '/')} |")
+        lines.append(f"| {name} | {verdict_cell(r, brief=True).replace('|', '/')} |" if brief else
+                     f"| {name} | {verdict_cell(r).replace('|', '/')} | {cell.replace('|', '/')} |")
     return '\n'.join(lines)
 
 def theorems_text(rows: list) -> str:

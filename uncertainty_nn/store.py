@@ -182,7 +182,7 @@ def get(self: Store, art: Artifact):
     if obj is not None: return obj
     if self.planned:
         raise NotPlanned(f"{art} (key {art.key}) is not in the run's store {self.root}: the run's plan did not hold "
-                         "it; a chapter must ask only for what its `needs` declares (see 21_plan)")
+                         "it; a chapter must ask only for what its `needs` declares (see 22_plan)")
     return self.make(art)
 
 @patch
