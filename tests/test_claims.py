@@ -328,7 +328,7 @@ def stored_pairs():
     return out
 
 def test_the_stored_pairs_study_re_judged():
-    "Its generators stopped at 1,000 of 2,000 updates: every TCL claim is undecided, not executed; RA sits at the floor."
+    "Its generators stopped at 1,000 of 2,000 updates: each TCL claim is undecided, not executed; RA sits at the floor."
     ps = stored_pairs()
     assert sorted(ps) == [0, 1, 2]
     for claim in (claim_tcl_loses, claim_tcl_gains_at_1, claim_tcl_not_both):

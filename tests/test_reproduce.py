@@ -86,7 +86,7 @@ def test_write_report(tmp_path):
     m = write_report(tmp_path, runs, 'smoke', seconds=90, n_boot=200)
     md, page = (tmp_path/'report.md').read_text(), (tmp_path/'report.html').read_text()
     assert '| FGSM collapses accuracy | **supported** |' in md and '(seeds: ' in md
-    assert '| CL trades TA against RA | **supported**; at 5,000 training images' in md           # with its scale
+    assert '| CL trades TA against RA | **supported** at 5,000 training images' in md           # with its scale
     assert 'Not run in this profile: IFA raises TA and RA with iterations' in md and '| IFA raises' not in md
     assert '![Fig 6: CL and TCL against N_epoch, across seeds](figures/seeds_fig6.png)' in md
     assert (tmp_path/'figures'/'seeds_fig6.png').stat().st_size > 1000

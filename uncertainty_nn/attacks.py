@@ -209,7 +209,10 @@ def plot_fig1(results: list) -> plt.Figure:
     for j, (label, k, q) in enumerate(bars):
         ys = 100 * np.array([[r.results[a][k][q] for a in archs] for r in results])          # (seeds, archs)
         sd = ys.std(0, ddof=1) if len(ys) > 1 else None
-        ax.bar(np.arange(len(archs)) + (j - (len(bars) - 1) / 2) * w, ys.mean(0), w, yerr=sd, capsize=3, label=label)
+        xs = np.arange(len(archs)) + (j - (len(bars) - 1) / 2) * w
+        ax.bar(xs, ys.mean(0), w, yerr=sd, capsize=3, label=label)
+        for x_, y_ in zip(xs, ys.mean(0)): ax.annotate(f'{y_:.1f}', (x_, y_), xytext=(0, 2), textcoords='offset points',
+                                                     ha='center', fontsize=6)          # a bar near 0 still says so
     ax.set_xticks(range(len(archs)), archs); ax.set_ylabel('accuracy (%)'); ax.legend(fontsize=7)
     seeds = f', {len(results)} seeds, mean ± 1 s.d.' if len(results) > 1 else ''
     r0 = results[0]

@@ -18,7 +18,7 @@ __all__ = ['CHAPTERS', 'RUN_WIDE', 'OPEN_SETTINGS', 'PROFILES', 'Chapter', 'chap
 # %% ../nbs/21_config.ipynb #c0f10006
 @dataclass(frozen=True)
 class Chapter:
-    "An experiment chapter: its notebook's `name` (`11_ifa`), its parameters' class, and what it `needs`."
+    "An experiment chapter: its notebook's `name` (`12_fig3`), its parameters' class, and what it `needs`."
     name: str
     params: type
     needs: object = None
@@ -35,7 +35,7 @@ CHAPTERS = [Chapter('03_data', DataParams), Chapter('08_classifiers', classifier
 RUN_WIDE = tuple(f for f in RunParams.names())        # set by the command line's own options, never by --set
 
 def chapter(name: str) -> Chapter:
-    "The chapter called `name`, by its notebook's name (`11_ifa`) or its short one (`ifa`)."
+    "The chapter called `name`, by its notebook's name (`12_fig3`) or its short one (`fig3`)."
     for c in CHAPTERS:
         if name in (c.name, c.short): return c
     raise UsageError(f"no chapter {name!r}: the chapters are {', '.join(c.short for c in CHAPTERS)}")

@@ -239,6 +239,13 @@ class Params:
     def to_dict(self) -> dict:
         "Every parameter by name."
         return {f.name: getattr(self, f.name) for f in fields(self)}
+    def _repr_pretty_(self, pp, cycle):
+        "As a notebook shows them: one a line, a budget in grey levels as k/255 (8/255, not 0.0313725…)."
+        show = lambda v: (f'{round(v * 255)}/255' if isinstance(v, float) and 0 < v < 1
+                          and abs(v * 255 - round(v * 255)) < 1e-9 else repr(v))
+        pp.text(f"{type(self).__name__}(\n" + ''.join(f"    {k}={show(v)},\n" for k, v in self.to_dict().items()) + ')')
+    def __init_subclass__(cls, **kw):      # IPython reads a class's own _repr_pretty_ before its dataclass __repr__
+        super().__init_subclass__(**kw); cls._repr_pretty_ = Params._repr_pretty_
 
 @dataclass(kw_only=True)
 class RunParams(Params):

@@ -9,11 +9,11 @@ from pathlib import Path
 from string import Template
 from .core import find_nbs
 from .files import atomic_write
-from .gallery import gallery, kept_figures
+from .rendering import anchor
 
 # %% auto #0
 __all__ = ['PAGE', 'CSS', 'rm_plumbing', 'tex_to_mathml', 'restore_math', 'process_notebook', 'executed_index', 'build_docs',
-           'chapter_table', 'build_readme']
+           'mistune_html', 'chapter_table', 'build_readme']
 
 # %% ../nbs/28_docs.ipynb #31c1b1b6
 def rm_plumbing(cell):
@@ -51,8 +51,9 @@ def _mixes_imports(src: str) -> bool:
     imp = [isinstance(n, (ast.Import, ast.ImportFrom)) for n in body]
     return any(imp) and not all(imp)
 
-def process_notebook(path, run_nb=None, mathml: bool = True):
-    "`(title, description, notebook)` of the notebook at `path` (or `run_nb`, its executed copy), processed by nbdev."
+def process_notebook(path, run_nb=None, mathml: bool = True, paths: dict | None = None):
+    """`(title, description, notebook)` of the notebook at `path` (or `run_nb`, its executed copy), processed by nbdev;
+    `paths`: text to replace in its outputs (a run's folders)."""
     import nbformat
     from fastcore.nbio import dict2nb, nb2str
     from nbdev.processors import FilterDefaults
@@ -76,6 +77,8 @@ def process_notebook(path, run_nb=None, mathml: bool = True):
             c.setdefault('metadata', {}).setdefault('tags', []).append('remove_input')
         # the Quarto directives nbdev leaves for Quarto
         c.source = '\n'.join(l for l in c.source.splitlines() if not l.startswith('#|'))
+    for c in nb.cells:
+        for o in c.get('outputs', []) if c.cell_type == 'code' else []: _clean(o, paths or {})
     keys = {'code': {'cell_type', 'source', 'metadata', 'outputs', 'execution_count', 'id'},
             'markdown': {'cell_type', 'source', 'metadata', 'id', 'attachments'}}
     tags = lambda c: {k: v for k, v in c.get('metadata', {}).items() if k == 'tags'}     # nbdev's own marks off
@@ -93,12 +96,23 @@ def process_notebook(path, run_nb=None, mathml: bool = True):
                 d['text/html'] = tex_to_mathml(d.pop('text/latex').strip())
     return fm.get('title', Path(path).stem), fm.get('description', ''), node
 
+def _clean(o, paths: dict):
+    "An output as a reader should see it: a class's signature as a class, no machine paths (`paths`, temporary dirs)."
+    def fix(t: str) -> str:
+        t = re.sub(r'\bdef ([A-Z]\w*)\(', r'class \1(', t)                             # show_doc of a dataclass
+        for k, v in paths.items(): t = t.replace(k, v)
+        return re.sub(r'/tmp/[^\s\'"<>)]*', '<tmp>', t)
+    for k in ('text',): 
+        if isinstance(o.get(k), str): o[k] = fix(o[k])
+    for k, v in (o.get('data') or {}).items():
+        if isinstance(v, str) and k.startswith('text/'): o['data'][k] = fix(v)
+
 # %% ../nbs/28_docs.ipynb #8c009ba7
 PAGE = Template("""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>$title · uncertainty_nn</title><link rel="stylesheet" href="site.css"></head>
 <body><nav class="sidebar"><a class="home" href="index.html">uncertainty_nn</a><ol>$nav</ol></nav>
-<main><header><h1 class="title">$title</h1><p class="description">$description</p></header>
+<main><header><h1 class="title">$title</h1><p class="description">$description</p>$note</header>
 $body
 <footer>$prevnext</footer></main></body></html>
 """)
@@ -108,7 +122,9 @@ CSS = """body{margin:0;font-family:system-ui,sans-serif;line-height:1.5;color:#2
 font-size:.9em}
 .sidebar ol{padding-left:1.2em}.sidebar .current{font-weight:bold}.home{font-weight:bold;font-size:1.1em}
 main{max-width:56em;padding:1em 2em;min-width:0}header .description{color:#555;font-size:1.1em}
-pre{background:#f6f6f6;padding:.6em;overflow:auto}code{background:#f3f3f3}img{max-width:100%}
+pre{background:#f6f6f6;padding:.6em;overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere}
+code{background:#f3f3f3}img{max-width:100%}.anchor-link{display:none}
+.run-note{background:#fff8e5;border-left:4px solid #e0b000;padding:.5em 1em}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px}
 .prompt{display:none}footer{margin-top:3em;border-top:1px solid #ddd;padding-top:1em}
 footer a{margin-right:2em}math[display=block]{margin:.8em 0}"""
@@ -161,11 +177,12 @@ def build_docs(out='_site', run=None, nbs=None) -> Path:
     "Render the notebooks of `nbs/` (with `run`: that run's executed chapters where it has them) as a site in `out`."
     from nbconvert import HTMLExporter
     src = find_nbs(nbs); out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    pages = _pages(src)
+    pages, note = _pages(src), _run_note(run)
     executed = lambda p: (Path(run)/'notebooks'/p.name) if run and (Path(run)/'notebooks'/p.name).exists() else None
     with tempfile.TemporaryDirectory() as tmp:
         index = executed_index(src, Path(tmp)) if (src/'index.ipynb').exists() else None
-        done = [(p, *process_notebook(p, index if p.stem == 'index' else executed(p))) for p in pages]
+        done = [(p, *process_notebook(p, index if p.stem == 'index' else executed(p), paths=_paths(run)))
+                for p in pages]
     exporter = _exporter(HTMLExporter, template_name='basic', embed_images=True, exclude_input_prompt=True,
                          exclude_output_prompt=True)
     local = _local_links(pages)
@@ -178,11 +195,45 @@ def build_docs(out='_site', run=None, nbs=None) -> Path:
                       for q, t, _, _ in done)
         near = [(j, lab) for j, lab in ((i - 1, '← previous'), (i + 1, 'next →')) if 0 <= j < len(done)]
         pn = ''.join(f'<a href="{href(done[j][0])}">{lab}: {html.escape(done[j][1])}</a>' for j, lab in near)
-        page = PAGE.substitute(title=html.escape(title), description=_inline_md(desc), nav=nav, body=body, prevnext=pn)
+        body = _ids(re.sub(r'href="(images/[\w-]+/report)\.md', r'href="\1.html', body))        # rendered reports
+        page = PAGE.substitute(title=html.escape(title), description=_inline_md(desc), nav=nav, body=body, prevnext=pn,
+                               note=note if p.stem != 'index' else '')
         atomic_write(out/href(p), lambda f, page=page: f.write(page.encode()))
     atomic_write(out/'site.css', lambda f: f.write(CSS.encode()))
     if (src/'images').is_dir(): shutil.copytree(src/'images', out/'images', dirs_exist_ok=True)  # gallery reports
+    for md in (out/'images').glob('*/report.md'):
+        head = '<!doctype html><meta charset="utf-8"><link rel="stylesheet" href="../../site.css">'
+        page = f'{head}<main>{_ids(mistune_html(md.read_text()))}</main>'
+        atomic_write(md.with_suffix('.html'), page.encode())
     return out
+
+def mistune_html(md: str) -> str:
+    "Markdown as HTML, tables included (the renderer the reports use)."
+    import mistune
+    return mistune.create_markdown(plugins=['table'])(md)
+
+def _ids(body: str) -> str:
+    "Each heading findable by the anchor GitHub and mistune give it (`anchor`, lower case), its own id kept."
+    def one(m):
+        text = html.unescape(re.sub(r'<[^>]+>', '', m[3])).replace('¶', '').strip()
+        own = re.search(r' id="([^"]*)"', m[2])
+        if own and own[1] == anchor(text): return m[0]
+        if not own: return f'<h{m[1]}{m[2]} id="{anchor(text)}">{m[3]}</h{m[1]}>'
+        return f'<h{m[1]}{m[2]}><a id="{anchor(text)}"></a>{m[3]}</h{m[1]}>'         # nbdev's links use its own id
+    return re.sub(r'<h([1-6])([^>]*)>(.*?)</h\1>', one, body, flags=re.S)
+
+def _paths(run) -> dict:
+    "What a page of `run` must not print: the run's own folders, as `<run>`."
+    return {str(Path(run).resolve()/'store'): '<run>/store', str(Path(run).resolve()): '<run>'} if run else {}
+
+def _run_note(run) -> str:
+    "The sentence atop a chapter page built from a run: which run its numbers are, and where the verdicts are."
+    m = Path(run)/'metrics.json' if run else None
+    if not m or not m.exists(): return ''
+    prof = json.loads(m.read_text())['profile']
+    return (f'<p class="run-note">This page shows a run of the <code>{prof}</code> profile: its numbers are that '
+            'run\'s, at that scale, not the paper\'s; the verdicts of the headline runs are on the '
+            '<a href="index.html">first page</a>.</p>')
 
 # %% ../nbs/28_docs.ipynb #908ceef2
 def chapter_table(nbs=None) -> str:

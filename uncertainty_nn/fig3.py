@@ -46,10 +46,10 @@ def plot_fig3(results: list) -> plt.Figure:
     fig, axs = plt.subplots(1, len(archs), figsize=(4 * len(archs), 3), squeeze=False, sharey=True)
     for ax, a in zip(axs[0], archs):
         ns = sorted(results[0].record[a], key=int)
-        for q, fmt, lab, c in (('ta', 'o-', 'TA, X_n as Eq. 1', 'C0'),
-                               ('ra', 's-', 'RA, as Eq. 1 (attack unbounded)', 'C1'),
-                               ('ta_clamped', 'o:', 'TA, X_n clamped to [0, 1]', 'C0'),
-                               ('ra_clamped', 's:', 'RA, clamped (attack in [0, 1])', 'C1')):
+        for q, fmt, lab, c in (('ta', 'o-', 'accuracy, X_n as Eq. 1', 'C0'),
+                               ('ra', 's-', 'robust accuracy, as Eq. 1 (attack unbounded)', 'C1'),
+                               ('ta_clamped', 'o:', 'accuracy, X_n clamped to [0, 1]', 'C0'),
+                               ('ra_clamped', 's:', 'robust accuracy, clamped (attack in [0, 1])', 'C1')):
             if all(q in r.record[a][ns[0]] for r in results):
                 seed_bars(ax, [int(n) for n in ns], [[r.record[a][n][q] for n in ns] for r in results], lab, fmt,
                           color=c)

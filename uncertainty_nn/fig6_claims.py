@@ -232,7 +232,7 @@ CLAIMS = [claim_cl_tradeoff, claim_tcl_loses, claim_tcl_gains_at_1, claim_tcl_no
 
 # %% ../nbs/17_fig6_claims.ipynb #f6c00019
 def restage(fig6: dict, per_image: dict, generators: dict, n_train: int) -> Fig6:
-    "A Fig 6 stored before these rules (`fig6.json` numbers, its per-image arrays, `generators.json`), re-staged (above)."
+    "A Fig 6 stored before these rules (`fig6.json` numbers, its per-image arrays, `generators.json`), re-staged."
     from uncertainty_nn.evidence import stage
     unknown = lambda name, kind='execution': stage(name, None, 'not recorded by that run', kind)
     stages, results = {}, {}

@@ -208,8 +208,10 @@ def plot_frontier(results: list) -> plt.Figure:
                     if r is r0: ax.annotate(x['name'], (100 * x['ta'], 100 * x[q]), fontsize=6)
             h, l = ax.get_legend_handles_labels(); u = dict(zip(l, h)); ax.legend(u.values(), u.keys(), fontsize=6)
             attack = f'BIM-{r0.ra_steps}' if q == 'ra_bim' else f'PGD-{r0.pgd_steps}'
-            ax.set_xlabel('TA (%)'); ax.set_ylabel(f"RA (%), {attack}"); ax.set_title(a, fontsize=9)
-    fig.suptitle(f'Frontier: TA against RA on {r0.n_test} test images, ε = {r0.eps * 255:.0f}/255', fontsize=9)
+            ax.set_xlabel('TA (%)'); ax.set_ylabel(f"RA (%), {attack}")
+            ax.set_title(f'{a}: RA under {attack}', fontsize=9)
+    seeds = f', {len(results)} seeds (every seed a point)' if len(results) > 1 else ''
+    fig.suptitle(f'Frontier: TA against RA on {r0.n_test} test images, ε = {r0.eps * 255:.0f}/255{seeds}', fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -242,6 +244,11 @@ def _frontier_effects(per_seed: dict, n_boot: int = 2000):
         best = lambda d, g, q: np.max([d[f'{n}.{q}'].mean(-1) for n in names[g]], axis=0)
         out.append(effect(f'{a}: PGD RA, best adversarial training minus best TCL', samples('ra_pgd', ('adv', 'tcl')),
                           lambda d: best(d, 'adv', 'ra_pgd') - best(d, 'tcl', 'ra_pgd'), n_boot=n_boot, batched=True))
+        if all('eps' in r.per_image[a][n] for r in per_seed.values() for g in ('adv', 'tcl') for n in names[g]):
+            mean = lambda d, g: np.max([255 * d[f'{n}.eps'].mean(-1) for n in names[g]], axis=0)
+            out.append({**effect(f'{a}: mean ε* (/255), best adversarial training minus best TCL',
+                                 samples('eps', ('adv', 'tcl')), lambda d: mean(d, 'adv') - mean(d, 'tcl'),
+                                 fmt='{:+.2f}', n_boot=n_boot, batched=True), 'aside': True})
         if names['cl']:
             out.append({**effect(f'{a}: TA, best adversarial training minus best CL', samples('ta', ('adv', 'cl')),
                                  lambda d: best(d, 'adv', 'ta') - best(d, 'cl', 'ta'), n_boot=n_boot, batched=True),

@@ -14,10 +14,10 @@ __all__ = ['TERMS', 'effect_text', 'show', 'headline', 'verdict_cell', 'claims_t
            'claims_details', 'trend_words', 'draw_trend', 'note_zeros', 'findings']
 
 # %% ../nbs/06_rendering.ipynb #ae0d0016
-TERMS = ("**Terms**: *TA*, *RA*: accuracy on clean test images, and under attack (iterative FGSM); *CL*: the classifier; "
-         "*IFA*: the attack run backwards with the true label, adding *Δ_N* to an image in N steps; *TCL*: CL fed "
-         "x + G(x), G a Pix2Pix network that learned Δ_N; *N_epoch*: CL's epochs of training; *ε\\**: the least "
-         "attack budget that flips an image.")
+TERMS = ("**Terms**: *TA*, *RA*: accuracy on clean test images, and under attack (iterative FGSM); *CL*: the "
+         "classifier; *IFA*: the attack run backwards with the true label, adding *Δ_N* to an image in N steps; *TCL*: "
+         "CL fed x + G(x), G a Pix2Pix network that learned Δ_N; *N_epoch*: CL's epochs of training; *ε\\**: the "
+         "least attack budget that flips an image.")
 
 # %% ../nbs/06_rendering.ipynb #ae0d0008
 def _fmt(v, like='{:+.3f}'): return 'n/a' if v is None or (isinstance(v, float) and math.isnan(v)) else like.format(v)
