@@ -6,6 +6,8 @@
     python benchmarks/bench.py executors # each profile's plan per seed, then a profile's wall time in-process vs Ray
     python benchmarks/bench.py stages --size paper   # fp32 / channels-last / bf16 / both for every stage; projection
     python benchmarks/bench.py project --profiles smoke protocol pairs   # each profile's seed from one set of rates
+    python benchmarks/bench.py verify --profile smoke --store RUN/store  # the store's digest checks vs the run's work
+    python benchmarks/bench.py robustness --profile protocol --store RUN/store  # ε* and RA(ε) on vs off, per measure
 
 Every timing is a median over `--reps` rounds after a warm-up call, the variants interleaved so that drift hits all
 alike; the baseline is float32 in the default (contiguous) layout, which is what torchattacks and a plain PyTorch loop
@@ -314,9 +316,70 @@ def bench_project(a):
     print("a generator is projected at its whole budget of updates: one with patience may stop early (protocol's,\n"
           "pairs'), so theirs is an upper bound; measure a profile whole (`uncertainty-nn reproduce`) for its time")
 
+def _plan_in(a, store_dir):
+    "The plan of `--profile` (seed 0, fp32) and the finished store it ran into."
+    from uncertainty_nn.plan import make_plan
+    from uncertainty_nn.store import Store
+    if not store_dir: sys.exit(f"{a.what} needs --store: a finished run's store (`RUN/store`) of --profile {a.profile}")
+    plan, st = make_plan(a.profile, seeds=(0,), precision='fp32', device=a.device), Store(Path(store_dir))
+    missing = [str(x) for x in plan if not st.done(x)]
+    if missing: sys.exit(f"{store_dir} is not a finished {a.profile} store: {len(missing)} artifacts missing, "
+                         f"e.g. {missing[0]}; finish it with `uncertainty-nn reproduce --profile {a.profile}`")
+    return plan, st
+
+def bench_verify(a):
+    """What checking the digests costs a run: each artifact of a finished store hashed as often as the run reads it
+    (once by each artifact that depends on it, once by the chapter that needs it), against the seconds the store's log
+    recorded for computing them. A whole-store `verify` is the same hashing, once a file."""
+    from uncertainty_nn.files import file_digest
+    print(machine(torch.device('cpu')))
+    plan, st = _plan_in(a, a.store[0] if a.store else None)
+    reads = {x.key: 1 for x in plan}
+    for x in plan:
+        for d in x.deps(): reads[d.key] = reads.get(d.key, 1) + 1
+    hashed, load = {}, {}
+    for x in plan:
+        p = st.path(x)
+        hashed[x.key], load[x.key] = timeit(lambda: file_digest(p), lambda: x.load(p), reps=a.reps)
+    logged = {e['key']: e['seconds'] for e in st.log()}
+    work = sum(logged.get(x.key, 0) for x in plan)
+    check = sum(reads[k] * hashed[k] for k in hashed)
+    size = sum(st.path(x).stat().st_size for x in plan)
+    print(f"{a.profile} store: {len(plan)} artifacts, {size / 2**20:.0f} MiB, {sum(reads.values())} reads in a run")
+    print(f"  hashing every file once (`uncertainty-nn verify`): {sum(hashed.values()):.2f} s; "
+          f"loading every file once: {sum(load.values()):.2f} s")
+    print(f"  hashing as often as a run reads: {check:.2f} s, against {work:,.0f} s of computing in the store's log: "
+          f"{100 * check / work:.2f}% (goal: at most 2%)")
+
+def bench_robustness(a):
+    """ε* and the RA(ε) curves against TA and RA at the run's one reading: each measurement of `--profile` that scores
+    classifiers (Fig 6, the frontier) computed twice from one finished store, interleaved, with the full scores and with
+    TA and RA alone; the difference against the profile's whole time (`--run-seconds`, else the store's log)."""
+    import uncertainty_nn.tcl as T, uncertainty_nn.frontier as F
+    full = T.scores
+    def plain(m, test, p, **_):                        # TA and RA at the run's reading only, the rest left empty
+        n, per = full(m, test, p, full=False)
+        return dict(n, eps=0.0, eps_mean=0.0, curve={}), dict(per, eps=per['ta'] * 0.0)
+    print(machine(torch.device('cpu')))
+    plan, st = _plan_in(a, a.store[0] if a.store else None)
+    logged = {e['key']: e['seconds'] for e in st.log()}
+    total = a.run_seconds or sum(logged.get(x.key, 0) for x in plan)
+    extra = 0.0
+    for x in [x for x in plan if x.kind in ('fig6', 'frontier')]:
+        def run(f, x=x):
+            T.scores = F.scores = f
+            try: x.compute(st)
+            finally: T.scores = F.scores = full
+        on, off = timeit(lambda: run(full), lambda: run(plain), reps=a.reps)
+        extra += on - off
+        print(f"  {x.kind}: with ε* and RA(ε) {on:.0f} s, TA and RA alone {off:.0f} s: +{on - off:.0f} s", flush=True)
+    print(f"{a.profile}, seed 0: ε* and RA(ε) add {extra:.0f} s to {total - extra:,.0f} s "
+          f"({'the run, timed whole' if a.run_seconds else 'the store log: computing only'}): "
+          f"+{100 * extra / (total - extra):.1f}% (goal: at most 15%)")
+
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('what', choices=['attacks', 'ifa', 'data', 'executors', 'stages', 'project'])
+    p.add_argument('what', choices=['attacks', 'ifa', 'data', 'executors', 'stages', 'project', 'verify', 'robustness'])
     p.add_argument('--profile', default='smoke', help='profile run by `executors`')
     p.add_argument('--archs', nargs='+', default=['conv', 'res', 'googlenet'], help='families timed by `stages`')
     p.add_argument('--n-stage', type=int, default=1024, help='images per stage timed by `stages`')
@@ -328,9 +391,12 @@ if __name__ == '__main__':
     p.add_argument('--reps', type=int, default=3)
     p.add_argument('--profiles', nargs='+', default=['smoke', 'protocol', 'pairs'], help='profiles `project` projects')
     p.add_argument('--precision', default=None, help='`project`: fp32, tf32 or bf16 (default: the device\'s)')
-    p.add_argument('--store', nargs='*', help='`project`: stores whose log.jsonl timed some of the artifacts')
+    p.add_argument('--store', nargs='*', help='`project`: stores whose log.jsonl timed some of the artifacts; '
+                   '`verify`, `robustness`: a finished run\'s')
+    p.add_argument('--run-seconds', type=float, help='`robustness`: the profile\'s seed timed whole, with them')
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     a = p.parse_args()
     benches = {'attacks': bench_attacks, 'ifa': bench_ifa, 'data': bench_data, 'executors': bench_executors,
-               'stages': bench_stages, 'project': bench_project}
+               'stages': bench_stages, 'project': bench_project, 'verify': bench_verify,
+               'robustness': bench_robustness}
     benches[a.what](a)

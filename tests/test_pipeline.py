@@ -254,7 +254,9 @@ def test_a_damaged_artifact_is_recomputed_and_said(tiny_run, tmp_path, capsys):
     import shutil
     a, b = tmp_path/'a', tmp_path/'b'
     for d in (a, b): shutil.copytree(tiny_run/'store', d/'store')
-    pt = sorted((b/'store'/'classifier').glob('*.pt'))[0]
+    from uncertainty_nn.plan import make_plan                        # a classifier the attacks chapter reads
+    read = {x.key for x in make_plan('tiny', chapters=['attacks'], precision='fp32').of_kind('classifier')}
+    pt = [q for q in sorted((b/'store'/'classifier').glob('*.pt')) if q.stem in read][0]
     raw = bytearray(pt.read_bytes()); raw[len(raw) // 2: len(raw) // 2 + 4096] = bytes(4096)    # same size
     pt.write_bytes(raw)
     assert cli.main(['verify', str(b)]) == 1 and f'damaged: {pt} (classifier' in capsys.readouterr().out

@@ -225,7 +225,8 @@ def test_readme_shows_every_chapter_and_every_verdict():
     claims = [rows for head, rows in ts if head[:2] == ['claim', 'verdict']]
     assert claims, 'no claims table'
     verdicts = {'supported', 'contradicted', 'undecided', 'not run', 'holds', 'fails'}
-    said = re.compile(r'(' + '|'.join(verdicts) + r')( \(\w+, \d+ seeds?\))?')   # the verdict, and a study's own
+    said = re.compile(r'(' + '|'.join(verdicts) + r')( \(\w+, \d+ seeds?\))?'     # the verdict, and a study's own,
+                      r'( \([^()]*(\([^()]*\))?[^()]*\))?( at [\d,]+ \w+[^|]*?)?( on reading [\w/]+)?')  # +scale
     for rows in claims:
         assert all(said.fullmatch(text(r[1])) and any(n['type'] == 'strong' and text(n) in verdicts
                                                       for n in walk(r[1:2])) for r in rows), rows
@@ -304,7 +305,7 @@ def test_the_site_a_reader_can_use(site, tiny_run, browser):
     assert claims and all(u.split('#')[0].endswith('report.html') for u in claims), claims
     for u in claims:                                                   # opened, in the browser, at the claim
         page.goto((site/u.split('#')[0]).as_uri() + '#' + u.split('#')[1], wait_until='load')
-        assert page.evaluate(f"() => !!document.getElementById({u.split('#')[1]!r})"), u
+        assert page.evaluate("() => !!document.getElementById(decodeURIComponent(location.hash.slice(1)))"), u
     for name in ('16_tcl', '09_attacks', '03_data'):
         page.goto((site/f'{name}.html').as_uri(), wait_until='load'); info = page.evaluate(SITE_CHECK)
         assert info['note'] and not info['pilcrows'] and info['cut'] == 0, (name, info)

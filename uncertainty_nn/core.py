@@ -14,7 +14,7 @@ from .files import atomic_write
 
 # %% auto #0
 __all__ = ['RUN_ENV', 'DEVICE_ENV', 'PRECISION_ENV', 'PRECISIONS', 'run_dir', 'flatten', 'unflatten', 'Result', 'notebooks_dir',
-           'gallery_dir', 'UsageError', 'find_nbs', 'save_figure', 'seed_bars', 'is_quiet', 'progress',
+           'gallery_dir', 'UsageError', 'find_nbs', 'sign_figure', 'save_figure', 'seed_bars', 'is_quiet', 'progress',
            'default_device', 'cpu_info', 'native_bf16', 'checked_precision', 'default_precision', 'tf32_mode',
            'autocast_mode', 'precision_mode', 'provenance', 'check_value', 'default', 'Params', 'RunParams', 'borrowed']
 
@@ -92,8 +92,21 @@ def find_nbs(nbs=None) -> Path:
     return p
 
 # %% ../nbs/01_core.ipynb #c0a1e018
-def save_figure(fig, run, name: str) -> Path:
-    "Save a matplotlib figure as `run/figures/<name>.png` and `.pdf`, each atomically."
+def sign_figure(fig, sign: str):
+    "Write `sign` (which run drew it: profile, seeds) in small grey type under everything `fig` draws."
+    fig.canvas.draw()
+    box = fig.get_tightbbox(fig.canvas.get_renderer())                # in inches, labels and titles included
+    fig.text(box.x1 / fig.get_figwidth(), (box.y0 - 0.04) / fig.get_figheight(), sign, ha='right', va='top',
+             fontsize=6, color='0.35')
+
+def save_figure(fig, run, name: str, sign: str | None = None) -> Path:
+    """Save a matplotlib figure as `run/figures/<name>.png` and `.pdf`, each atomically, signed with `sign`. `run`: a
+    folder, or a chapter's parameters, whose run folder it is saved in and whose profile and seed sign it."""
+    if hasattr(run, 'run_dir'):
+        sign = sign or (f"profile {run.profile}, seed {run.seed}" if getattr(run, 'profile', None)
+                        else f"this notebook's own parameters, seed {run.seed}")
+        run = run.run_dir()
+    if sign: sign_figure(fig, sign)
     for ext in ('pdf', 'png'):
         save = lambda f: fig.savefig(f, format=ext, dpi=120, bbox_inches='tight')
         atomic_write(Path(run)/'figures'/f'{name}.{ext}', save)
@@ -257,6 +270,7 @@ class RunParams(Params):
     precision: str = 'fp32'           # 'fp32' | 'tf32' | 'bf16': a run sets the one it decided (`default_precision`)
     store_dir: str | None = None      # artifact store (None: <run>/store; see 04_store)
     planned: bool = False             # True in a run: an artifact missing from the store is an error, not computed
+    profile: str | None = None        # the run's profile (None: the notebook's own parameters): it signs the figures
     def run_dir(self) -> Path: return run_dir(self.run)
 
 # %% ../nbs/01_core.ipynb #c0a1e031

@@ -43,7 +43,7 @@ class Fig3(Result):
 def plot_fig3(results: list) -> plt.Figure:
     "Fig 3 from one seed's or several seeds' `Fig3`: TA and RA against n, one panel a classifier."
     archs = list(results[0].record)
-    fig, axs = plt.subplots(1, len(archs), figsize=(4 * len(archs), 3), squeeze=False, sharey=True)
+    fig, axs = plt.subplots(1, len(archs), figsize=(4 * len(archs), 3.9), squeeze=False, sharey=True)
     for ax, a in zip(axs[0], archs):
         ns = sorted(results[0].record[a], key=int)
         for q, fmt, lab, c in (('ta', 'o-', 'accuracy, X_n as Eq. 1', 'C0'),
@@ -53,12 +53,15 @@ def plot_fig3(results: list) -> plt.Figure:
             if all(q in r.record[a][ns[0]] for r in results):
                 seed_bars(ax, [int(n) for n in ns], [[r.record[a][n][q] for n in ns] for r in results], lab, fmt,
                           color=c)
-        ax.set_xlabel('IFA iterations n'); ax.legend(fontsize=7)
+        ax.set_xlabel('IFA iterations n')
         ax.set_title(f'{a} ({results[0].epochs} epochs)', fontsize=9)
     axs[0, 0].set_ylabel('accuracy on the training images (%)')
     r0, seeds = results[0], f', {len(results)} seeds' if len(results) > 1 else ''
     fig.suptitle(f"Fig 3: IFA on {r0.n_images} training images, ε = {r0.eps * 255:.0f}/255, RA under BIM-{r0.ra_steps}"
                  f"{', clamped' if r0.clamp else ''}{seeds}", fontsize=9)
+    h, l = axs[0, 0].get_legend_handles_labels()                     # one legend under the panels, off the curves
+    fig.legend(h, l, loc='lower center', ncol=2, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.11, 1, 1))
     return fig
 
 # %% ../nbs/12_fig3.ipynb #f3000007

@@ -112,6 +112,18 @@ def _q_effects(per_seed, a, what, x, y, n_boot, ta_first=True) -> list:
         out.append(_diff(per_seed, what(label), x, y, q, n_boot, aside=i > 0))
     return out
 
+def _says(effects: list, label: str, below: str, above: str) -> str:
+    """Where each family's effect named `… {label}, …` (not an aside) points, in words: `below` 0 or `above` it, by how
+    much (with its interval, turned to read that way), or no clear direction."""
+    out = []
+    for e in [e for e in effects if not e.get('aside') and f' {label}, ' in e['name']]:
+        f = (lambda v: f'{v:.2f}') if 'ε*' in label else (lambda v: f'{v:.3f}')
+        a = e['name'].split(':')[0]
+        if e['hi'] < 0: out.append(f"{below} by {f(-e['value'])} [{f(-e['hi'])}, {f(-e['lo'])}] in {a}")
+        elif e['lo'] > 0: out.append(f"{above} by {f(e['value'])} [{f(e['lo'])}, {f(e['hi'])}] in {a}")
+        else: out.append(f"no clear direction in {a} ({e['value']:+.3f} [{e['lo']:+.3f}, {e['hi']:+.3f}])")
+    return ', '.join(out)
+
 def _cl_tradeoff(per_seed: dict, n_boot: int = 2000):
     "Per family: CL's TA at the most minus at the fewest epochs; its RA at the fewest minus at the most, every reading."
     out = []
@@ -134,7 +146,9 @@ def _tcl_loses(per_seed: dict, n_boot: int = 2000):
                                      (a, lo, k[lo]), (a, hi, k[hi]), n_boot)
         r = _by_recipe(per_seed, build, [(a, lo), (a, hi)]); out += r['effects']; by[a] = r['by_recipe']
     if not out: return 'fewer than two values of N_epoch were run'
-    return dict(effects=out, by_recipe=_merge(by), scale=scale(per_seed))
+    lo, hi = _epochs(per_seed, _archs(per_seed)[0])[0], _epochs(per_seed, _archs(per_seed)[0])[-1]
+    says = f"TCL's TA from {lo} to {hi} epochs: " + _says(out, 'TCL TA', 'rises', 'falls')
+    return dict(effects=out, by_recipe=_merge(by), scale=scale(per_seed), says=says)
 
 def _gains_at_1(per_seed: dict, n_boot: int = 2000):
     "Per family and recipe: TCL minus CL at N_epoch = 1, in TA and every RA reading."
@@ -144,7 +158,8 @@ def _gains_at_1(per_seed: dict, n_boot: int = 2000):
                                      (a, '1', 'cl'), n_boot)
         r = _by_recipe(per_seed, build, [(a, '1')]); out += r['effects']; by[a] = r['by_recipe']
     if not out: return 'N_epoch = 1 was not run'
-    return dict(effects=out, by_recipe=_merge(by), scale=scale(per_seed), answer=pairs_answer(per_seed))
+    says = "TCL's TA at 1 epoch, against CL's: " + _says(out, 'TA', 'below', 'above')
+    return dict(effects=out, by_recipe=_merge(by), scale=scale(per_seed), answer=pairs_answer(per_seed), says=says)
 
 def _merge(by: dict) -> dict:
     "The recipes' verdicts over families: a recipe's verdict is contradicted if any family's is, supported if all are."

@@ -19,7 +19,7 @@ from .ifa import IFASpec
 # %% auto #0
 __all__ = ['BLOCK_READINGS', 'SPLITS', 'claim_high_freq', 'FrequencyParams', 'spectrum', 'high_freq_ratio', 'block_reading',
            'reading_name', 'readings', 'radial_power', 'high_energy_share', 'delta1_spec', 'Fig7', 'plot_fig7',
-           'Fig7Spec', 'needs']
+           'Fig7Spec', 'needs', 'every_reading']
 
 # %% ../nbs/18_frequency.ipynb #f4e0c002
 @dataclass(kw_only=True)
@@ -147,12 +147,15 @@ def plot_fig7(results: list) -> plt.Figure:
             sd = lambda z: z.std(0, ddof=1) if len(z) > 1 else None
             ax.errorbar(ta.mean(0), v.mean(0), xerr=sd(ta), yerr=sd(v), fmt='os^'[i % 3] + '-', ms=4, lw=0.6, capsize=2,
                         color=f'C{i}', label=a)
+            off, ha, va = [((3, 3), 'left', 'bottom'), ((3, -3), 'left', 'top'), ((-3, 3), 'right', 'bottom')][i % 3]
             for row, x, y in zip([row for row in r0.rows if row['arch'] == a], ta.mean(0), v.mean(0)):
-                ax.annotate(str(row['epochs']), (x, y), fontsize=6)
+                ax.annotate(str(row['epochs']), (x, y), xytext=off, textcoords='offset points', ha=ha, va=va,
+                            fontsize=6, color=f'C{i}')
         main = k == r0.verdict_reading
         ax.set_title(k + (' (verdict)' if main else ''), fontsize=7, fontweight='bold' if main else 'normal')
         ax.tick_params(labelsize=6); ax.legend(fontsize=5)
     for ax in axs[-1]: ax.set_xlabel('test accuracy (%)', fontsize=7)
+    for ax in axs[:, 0]: ax.set_ylabel('high-frequency share of Δ₁', fontsize=7)
     seeds = f'; {len(results)} seeds, mean ± 1 s.d.' if len(results) > 1 else ''
     fig.suptitle(f'Fig 7: high frequencies of Δ₁ against TA, every reading ({r0.n_images} images a split; '
                  f'numbers are N_epoch{seeds})', fontsize=8)
@@ -199,7 +202,17 @@ def _high_freq_effects(per_seed: dict, n_boot: int = 2000):
     out = [_corr_effect(per_seed, [a], main, n_boot) for a in archs]
     if len(archs) > 1: out.append(_corr_effect(per_seed, archs, main, min(n_boot, 500), aside=True))
     others = [k for k in r0.readings if k != main]
-    return out + [_corr_effect(per_seed, [a], k, min(n_boot, 500), aside=True) for k in others for a in archs]
+    out += [_corr_effect(per_seed, [a], k, min(n_boot, 500), aside=True) for k in others for a in archs]
+    return dict(effects=out, reading=main, says=every_reading(out, main))
+
+def every_reading(effects: list, main: str) -> str:
+    "Each reading's verdicts by family, the verdict's reading first: 'train/python/shifted: contradicted (conv, res)'."
+    per = {}
+    for e in [e for e in effects if not e['name'].startswith('pooled')]:
+        per.setdefault(e['reading'], {}).setdefault(e['verdict'], []).append(e['name'].split(':')[0])
+    show = lambda k: '; '.join(f"{v} ({', '.join(fs)})" for v, fs in per[k].items())
+    return f"on {main}, the verdict's reading: {show(main)}; " + '; '.join(
+        f"on {k}: {show(k)}" for k in per if k != main)
 
 claim_high_freq = Claim('high-frequency ratio rises with TA', Fig7, effects=_high_freq_effects,
                         rule="Fig 7: the high-frequency ratio of Δ₁ rises with TA: within each classifier family, the "

@@ -22,7 +22,7 @@ from .tcl import TCL, scores
 from .theory import loss_line, uncertainty_product
 
 # %% auto #0
-__all__ = ['KINDS', 'claim_frontier', 'FrontierParams', 'trades_kl', 'trades_adversary', 'trades_loss', 'AdvTrain',
+__all__ = ['KINDS', 'LABEL_AT', 'claim_frontier', 'FrontierParams', 'trades_kl', 'trades_adversary', 'trades_loss', 'AdvTrain',
            'train_robust', 'RobustClassifierSpec', 'sigma_summary', 'frontier_specs', 'Frontier', 'plot_frontier',
            'FrontierSpec', 'needs']
 
@@ -194,6 +194,8 @@ class Frontier(Result):
 # %% ../nbs/20_frontier.ipynb #f0a1c005
 KINDS = {'cl': ('o', 'C0'), 'tcl': ('s', 'C1'), 'pgd': ('^', 'C2'), 'trades': ('D', 'C3')}
 
+LABEL_AT = {'cl': ((-4, 4), 'right', 'bottom'), 'tcl': ((4, -4), 'left', 'top')}   # CL's up-left, TCL's down-right
+
 def plot_frontier(results: list) -> plt.Figure:
     "TA against RA (BIM and PGD) of every classifier of the plane, one row an architecture; every seed's points."
     r0 = results[0]
@@ -205,7 +207,13 @@ def plot_frontier(results: list) -> plt.Figure:
                     mk, c = KINDS[x['kind']]
                     ax.plot(100 * x['ta'], 100 * x[q], mk, color=c,
                             label=x['kind'].upper() if x['kind'] in ('cl', 'tcl') else x['kind'])
-                    if r is r0: ax.annotate(x['name'], (100 * x['ta'], 100 * x[q]), fontsize=6)
+            for x in [x for x in r0.points if x['arch'] == a]:       # each name once, at its mean over the seeds
+                at = [(100 * p['ta'], 100 * p[q]) for r in results for p in r.points
+                      if p['arch'] == a and p['name'] == x['name']]
+                off, ha, va = LABEL_AT.get(x['kind'], ((3, 3), 'left', 'bottom'))
+                ax.annotate(x['name'], tuple(np.mean(at, 0)), xytext=off, textcoords='offset points', ha=ha, va=va,
+                            fontsize=6)
+            ax.margins(0.15)                                            # room for the names inside the frame
             h, l = ax.get_legend_handles_labels(); u = dict(zip(l, h)); ax.legend(u.values(), u.keys(), fontsize=6)
             attack = f'BIM-{r0.ra_steps}' if q == 'ra_bim' else f'PGD-{r0.pgd_steps}'
             ax.set_xlabel('TA (%)'); ax.set_ylabel(f"RA (%), {attack}")

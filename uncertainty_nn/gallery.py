@@ -8,11 +8,11 @@ import json, re, shutil
 from pathlib import Path
 from .core import find_nbs
 from .files import atomic_write
-from .rendering import claims_table, theorems_text
+from .rendering import claims_table, claims_words, theorems_text
 
 # %% auto #0
 __all__ = ['GALLERY_FIGURES', 'ONE_SEED', 'LOOK_FOR', 'kept_figures', 'figure_titles', 'gallery', 'gallery_about',
-           'gallery_table', 'gallery_scale', 'gallery_theorems', 'gallery_figures', 'gallery_markdown']
+           'gallery_table', 'gallery_words', 'gallery_scale', 'gallery_theorems', 'gallery_figures', 'gallery_markdown']
 
 # %% ../nbs/27_gallery.ipynb #908ceefe
 GALLERY_FIGURES = ['seeds_fig6', 'seeds_fig6_robustness', 'seeds_fig6_pairs', 'seeds_generator_checks', 'seeds_fig1',
@@ -82,9 +82,8 @@ def _rows(folder) -> list:
     g, rel = _gallery(folder)
     return [dict(r, link=f'{rel}/report.md' if (Path(folder)/'report.md').exists() else None) for r in g['claims']]
 
-def gallery_table(folder, fig6_from=None, brief=False) -> str:
-    """A gallery's claims, one row each: verdict, headline effect with its interval, linked to the claim in its report;
-    the Fig 6 claims that the gallery `fig6_from` judged (the `pairs` study) are taken from there, and say so."""
+def _merged(folder, fig6_from=None) -> list:
+    "A gallery's claims, the Fig 6 ones taken from the gallery `fig6_from` (the `pairs` study) where it judged them."
     rows = _rows(folder)
     if fig6_from and (Path(fig6_from)/'claims.json').exists():
         g = _gallery(fig6_from)[0]
@@ -92,7 +91,16 @@ def gallery_table(folder, fig6_from=None, brief=False) -> str:
         other = {r['claim']: dict(r, source=label) for r in _rows(fig6_from)
                  if r['figure'] == 'fig6' and r['verdict'] != 'not run'}
         rows = [other.get(r['claim'], r) for r in rows]
-    return claims_table(rows, brief=brief)
+    return rows
+
+def gallery_table(folder, fig6_from=None, brief=False) -> str:
+    """A gallery's claims, one row each: verdict, headline effect with its interval, linked to the claim in its report;
+    the Fig 6 claims that the gallery `fig6_from` judged (the `pairs` study) are taken from there, and say so."""
+    return claims_table(_merged(folder, fig6_from), brief=brief)
+
+def gallery_words(folder, fig6_from=None) -> str:
+    "What the galleries' runs measured, in words, for the claims that say it (see `claims_words`)."
+    return claims_words(_merged(folder, fig6_from))
 
 def gallery_scale(folder, fig6_from=None) -> str:
     "The scale a README's verdicts were judged at, in one line, from the galleries' own rows (not typed)."

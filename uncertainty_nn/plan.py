@@ -38,7 +38,8 @@ def make_plan(profile='tiny', seeds=(0,), overrides=(), data=None, chapters=None
               precision=None) -> Plan:
     "The plan of `profile` for `seeds` with the `--set` items `overrides` over `chapters` (default: the profile's)."
     precision = default_precision(device, precision)    # the one place a run asks the machine: in every key and chapter
-    wide = dict(data_source=None if data is None else str(data), device=device, precision=precision, planned=True)
+    wide = dict(data_source=None if data is None else str(data), device=device, precision=precision, planned=True,
+                profile=profile)
     chs = profile_chapters(profile, chapters)
     ov = parse_overrides(overrides, chs)                 # the one place `--set` is read: checked, before any data loads
     params = {s: {ch.name: chapter_params(profile, ch, ov, seed=s, **wide) for ch in chs} for s in seeds}

@@ -10,7 +10,7 @@ import numpy as np
 from .evidence import failed_stages
 
 # %% auto #0
-__all__ = ['TERMS', 'effect_text', 'show', 'headline', 'verdict_cell', 'claims_table', 'theorems_text', 'anchor',
+__all__ = ['TERMS', 'effect_text', 'show', 'headline', 'verdict_cell', 'claims_table', 'theorems_text', 'anchor', 'claims_words',
            'claims_details', 'trend_words', 'draw_trend', 'note_zeros', 'findings']
 
 # %% ../nbs/06_rendering.ipynb #ae0d0016
@@ -76,7 +76,8 @@ def verdict_cell(r: dict, brief: bool = False) -> str:
     by = {k.split(' (')[0] if brief else k: v for k, v in r.get('by_recipe', {}).items()}
     recipes = '; '.join(f"{k}: {v}" for k, v in by.items() if not (brief and len(by) == 1))
     at = r.get('scale', '').split(';')[0] if brief else r.get('scale')
-    return f"**{r['verdict']}**{src}" + (f" ({recipes})" if recipes else '') + (f" at {at}" if at else '')
+    on = f" on reading {r['reading']}" if r.get('reading') else ''
+    return f"**{r['verdict']}**{src}" + (f" ({recipes})" if recipes else '') + (f" at {at}" if at else '') + on
 
 def claims_table(rows: list, link: str | None = None, brief: bool = False) -> str:
     """The empirical claims as a Markdown table: claim, verdict, headline effect (`brief`: claim and verdict with its
@@ -104,6 +105,12 @@ def anchor(text: str) -> str:
     "The anchor GitHub and mistune give a Markdown heading `text`."
     return ''.join(c for c in text.lower().replace(' ', '-') if c.isalnum() or c in '-_')
 
+def claims_words(rows: list) -> str:
+    "What the runs measured, in words, for each claim that says it (`says`): one line each, to put under the verdicts."
+    said = [f"- **{r['claim']}** ({r['verdict']}): {r['says']}." for r in rows
+            if r.get('says') and r['verdict'] != 'not run']
+    return '**In words**:\n\n' + '\n'.join(said) if said else ''
+
 # %% ../nbs/06_rendering.ipynb #ae0d000c
 def claims_details(rows: list) -> str:
     "Every claim in full, as Markdown: rule, scale, effects with each seed's value, other readings, stages, theorems."
@@ -117,7 +124,8 @@ def claims_details(rows: list) -> str:
             continue
         out += [f"{k.capitalize()}: {r[k]}." for k in ('scale', 'reading') if r.get(k)]
         if r.get('by_recipe'): out += ['By recipe: ' + '; '.join(f"{k}, {v}" for k, v in r['by_recipe'].items()) + '.']
-        if any(r.get(k) for k in ('scale', 'reading', 'by_recipe')): out.append('')
+        if r.get('says'): out.append(f"In words: {r['says']}.")
+        if any(r.get(k) for k in ('scale', 'reading', 'by_recipe', 'says')): out.append('')
         seeds = len(r.get('seeds', [])) > 1
         if r.get('seeds') and not seeds: out += ['One seed: the intervals cover the images, not the training.', '']
         out += [f"- {effect_text(e, seeds)}" for e in r.get('effects', []) if not e.get('aside')]

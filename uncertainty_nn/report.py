@@ -12,7 +12,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 from .core import save_figure, Result
 from .files import atomic_write
-from .rendering import claims_table, claims_details, theorems_text, TERMS
+from .rendering import claims_table, claims_details, claims_words, theorems_text, TERMS
 from .data import DataInfo
 from .classifiers import Training, plot_training
 from .attacks import Fig1, plot_fig1, claim_fgsm
@@ -230,7 +230,7 @@ def report_markdown(m: dict, figures: list) -> str:
     fig = lambda fs: '\n\n'.join(f"### {t}\n\n![{t}](figures/{n}.png)" for n, t in fs)
     theorems = theorems_text(rows)
     parts = [f"# The `{m['profile']}` profile: what it found", scale_line(m), TERMS, '## Verdicts', how,
-             claims_table(rows)]
+             claims_table(rows), claims_words(rows)]
     if skipped: parts.append(f"Not run in this profile: {', '.join(skipped)}.")
     if answer: parts += ["## This profile's question", f"Does TCL at one epoch overtake CL with more pairs? {answer}."]
     if cl_tcl_table(m): parts += ['## CL and TCL', cl_tcl_table(m)]
@@ -268,7 +268,8 @@ def write_report(out, runs: dict, profile: str, seconds: float | None = None, n_
     for cls, name, plot in (PLOTS if len(runs) > 1 else []):
         rs = [r[cls.name] for r in per_seed.values()]
         fig = plot(rs) if all(rs) else None                      # None: nothing to draw for this run
-        if fig: save_figure(fig, out, f'seeds_{name}'); plt.close('all'); names.append(f'seeds_{name}')
+        sign = f"profile {profile}, seeds {', '.join(map(str, runs))}"
+        if fig: save_figure(fig, out, f'seeds_{name}', sign); plt.close('all'); names.append(f'seeds_{name}')
     numbers = {str(s): {k: r.numbers() for k, r in rs.items() if r is not None} for s, rs in per_seed.items()}
     data = next((r['data'].numbers() for r in per_seed.values() if r.get('data')), None)
     metrics = dict(profile=profile, seeds=list(runs), seconds=seconds, data=data, **about,

@@ -214,7 +214,7 @@ class Measure(Artifact):
     "A chapter's measurement as an artifact: its `result` (a `Result` class) from parameters `p` and what it reads."
     p: RunParams                                          # the chapter's parameters, as the plan made them
     result: ClassVar[type] = Result
-    WHERE: ClassVar[tuple] = ('run', 'store_dir', 'planned', 'device', 'data_source')    # not in the key
+    WHERE: ClassVar[tuple] = ('run', 'store_dir', 'planned', 'device', 'data_source', 'profile')   # not in the key
     def params(self) -> dict:
         own = type(self.p).checked({k: v for k, v in self.p.to_dict().items() if k not in self.WHERE})   # 8 is 8.0
         return dict(data=DataSpec.of(self.p).key, deps=[d.key for d in self.deps()], **own)

@@ -124,10 +124,11 @@ def plot_theory(results: list) -> plt.Figure:
         v = np.concatenate([r.per_image[k] for r in results])
         ax.hist(v, bins=30, color='C0' if k == 'box' else 'C2'); ax.axvline(0.5, color='r', ls='--', label='bound 1/2')
         ax.set_title(f'{k}: {(v < 0.5).mean():.0%} below 1/2', fontsize=9)
-        ax.set_xlabel('σx·σp'); ax.legend(fontsize=7)
+        ax.set_xlabel('σx·σp'); ax.set_ylabel('loss lines'); ax.legend(fontsize=7)
     c = results[0].classifier
     fig.suptitle(f"uncertainty products of the loss along {c['n_lines'] * len(results)} pixel lines ({c['arch']}, "
                  f"{c['epochs']} epochs)", fontsize=9)
+    fig.tight_layout()
     return fig
 
 def loss_lines(model, test, p: TheoryParams, device=None) -> dict:
