@@ -52,7 +52,8 @@ def test_a_failed_stage_makes_the_verdict_undecided():
     assert row['verdict'] == 'undecided' and e['reason'].startswith('not executed: conv (seed')
     assert 'conv did not learn' in e['failed'][0]['why']
     from uncertainty_nn.rendering import claims_details
-    assert claims_details([row]).count('conv did not learn') == len(e['failed'])     # each failed stage's reason once
+    md = claims_details([row])                          # each failed stage's reason once, its subject not repeated
+    assert md.count('did not learn') == len(e['failed']) and md.count(': did not learn') == len(e['failed'])
 
 # --- Fig 3 -----------------------------------------------------------------------------------------------------------
 def fig3(d_ta, d_ra, ta0=0.6, ra0=0.2):          # RA starts above the floor (10_robustness): it can move

@@ -225,7 +225,8 @@ def test_readme_shows_every_chapter_and_every_verdict():
     claims = [rows for head, rows in ts if head[:2] == ['claim', 'verdict']]
     assert claims, 'no claims table'
     verdicts = {'supported', 'contradicted', 'undecided', 'not run', 'holds', 'fails'}
-    said = re.compile(r'(' + '|'.join(verdicts) + r')( \(\w+, \d+ seeds?\))?'     # the verdict, and a study's own,
+    said = re.compile(r'(' + '|'.join(verdicts) + r')( \(earlier rules\))?'       # the verdict, by which rules,
+                      r'( \(\w+(, \d+ seeds?)?(, re-judged)?\))?'                    # a study's own,
                       r'( \([^()]*(\([^()]*\))?[^()]*\))?( at [\d,]+ \w+[^|]*?)?( on reading [\w/]+)?')  # +scale
     for rows in claims:
         assert all(said.fullmatch(text(r[1])) and any(n['type'] == 'strong' and text(n) in verdicts
@@ -286,6 +287,38 @@ def test_a_report_first_screen_says_its_scale_and_verdicts(tiny_run, browser, tm
     seen = first_screen(browser, tiny_run/'report.md', tmp_path/'report.png')
     assert 'Scale' in seen['text'] and 'training images' in seen['text'] and 'Terms' in seen['text']
     assert 'Verdicts' in seen['text'] and 'FGSM collapses accuracy' in seen['text']
+
+def said_twice(report: Path) -> list:
+    """What a report says more than once, or wrongly: a failure line that repeats its subject, a line of 60 characters
+    or more written twice, "1 epochs", a figure link to no file, a path of the machine that wrote it."""
+    text, out = report.read_text(), []
+    lines = text.splitlines()
+    again = re.compile(r'^- (.+?)(?:, seed \d+| \(seeds? [\d, ]+\))?: \1')     # "- X, seed 0: X: ..."
+    out += [f'subject repeated: {x[:80]}' for x in lines if again.match(x)]
+    seen = {}
+    for x in lines:
+        if len(x) >= 60: seen[x] = seen.get(x, 0) + 1
+    out += [f'{n} times: {x[:80]}' for x, n in seen.items() if n > 1]
+    out += [f'"1 epochs": {m[:80]}' for m in lines if re.search(r'(?<!minus )\b1 epochs', m)]
+    out += [f'no file: {f}' for f in re.findall(r'\]\((figures/[^)]+)\)', text) if not (report.parent/f).exists()]
+    out += [f'machine path: {m}' for m in re.findall(r'(?:/tmp/|/work/|/home/|/root/)\S*', text)]
+    return out
+
+def test_said_twice_finds_what_a_report_should_not_repeat(tmp_path):
+    bad = tmp_path/'report.md'
+    bad.write_text('- generator (conv, 1 epochs, gan-90), seed 0: generator (conv, 1 epochs, gan-90): ran 1 of 2\n'
+                   + 'One seed: the intervals cover the images, not the training, as said.\n' * 2
+                   + '![f](figures/none.png) from /tmp/run0\n')
+    found = said_twice(bad)
+    assert [f.split(':')[0] for f in found] == ['subject repeated', '2 times', '"1 epochs"', 'no file', 'machine path']
+    bad.write_text('- conv: CL TA, 2 minus 1 epochs: +0.070\n'
+                   '- generator (conv, 1 epoch, gan-90) (seed 0): ran 1 of 2\n')
+    assert said_twice(bad) == []
+
+@pytest.mark.tiny_run_at_end
+def test_the_report_says_each_thing_once(tiny_run):
+    "The run's report, as a referee counts it (issue 46): see `said_twice`."
+    assert said_twice(tiny_run/'report.md') == []
 
 SITE_CHECK = """() => ({
   pipes: document.body.innerText.includes('\\\\|'), pilcrows: document.body.innerText.includes('¶'),

@@ -13,7 +13,7 @@ from .core import default_device, precision_mode, borrowed, Result
 from .cifar10 import Split, as_unit
 from .evidence import Claim, effect
 from .store import Measure, DataSpec, RunParams  # names in the specs' annotations (show_doc)
-from .classifiers import ClassifierParams, ClassifierSpec, trained, learned
+from .classifiers import ClassifierParams, ClassifierSpec, classifier_name, trained, learned
 
 # %% auto #0
 __all__ = ['ATTACKS', 'claim_fgsm', 'AttackParams', 'LabelError', 'n_classes', 'check_labels', 'check_attack_args', 'eval_mode',
@@ -195,8 +195,8 @@ class Fig1(Result):
             per_image[a] = {k: dict(clean=r.pop('clean_ok'), robust=r.pop('robust_ok')) for k, r in rs.items()}
             results[a] = rs
         return cls(eps=p.eps, bim_steps=p.bim_steps, n_test=len(test), epochs=p.epochs, size=p.size, results=results,
-                   stages={a: [trained(f'classifier ({a}, {p.epochs} epochs)', m.meta),
-                              learned(f'classifier ({a}, {p.epochs} epochs)', m.meta, len(test))]
+                   stages={a: [trained(classifier_name(a, p.epochs), m.meta),
+                              learned(classifier_name(a, p.epochs), m.meta, len(test))]
                            for a, m in models.items()}, per_image=per_image)
 
 # %% ../nbs/09_attacks.ipynb #25a0d003

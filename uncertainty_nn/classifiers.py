@@ -28,7 +28,7 @@ from .networks import SIZES, build_classifier, evaluate, save_checkpoint, load_c
 
 # %% auto #0
 __all__ = ['ModelParams', 'ClassifierParams', 'PadCropFlip', 'cifar_dls', 'Autocast', 'cudnn_deterministic', 'train_classifier',
-           'trained', 'learned', 'ClassifierSpec', 'needs', 'Training', 'plot_training']
+           'classifier_name', 'trained', 'learned', 'ClassifierSpec', 'needs', 'Training', 'plot_training']
 
 # %% ../nbs/08_classifiers.ipynb #6c0b1a11
 @dataclass(kw_only=True)
@@ -137,6 +137,10 @@ def train_classifier(arch: str, train: Split, valid: Split, epochs: int, size='s
     return model.cpu()
 
 # %% ../nbs/08_classifiers.ipynb #6c0b1a05
+def classifier_name(arch: str, epochs: int | str) -> str:
+    "How a report names a classifier stage: `classifier (conv, 1 epoch)`, one name wherever a chapter meets it."
+    return f"classifier ({arch}, {epochs} epoch{'s' * (str(epochs) != '1')})"
+
 def trained(name: str, meta: dict, epochs: int | None = None) -> dict:
     "Whether a classifier was trained as specified: every epoch of its `epochs` run, with finite losses (a gate)."
     hist, want = meta.get('history') or [], epochs if epochs is not None else meta.get('epochs')
@@ -205,7 +209,8 @@ class Training(Result):
     def of(cls, models: dict, p: ClassifierParams, n_test: int) -> Training:
         return cls(epochs=p.epochs, size=p.size, n_test=n_test, per_image={},
                    classifiers={a: dict(history=m.meta.get('history'), test_accuracy=m.meta['test_accuracy'],
-                                        learned=learned(a, m.meta, n_test)) for a, m in models.items()})
+                                        learned=learned(classifier_name(a, p.epochs), m.meta, n_test))
+                                for a, m in models.items()})
 
 def plot_training(results: list) -> plt.Figure:
     "Training and held-out loss by epoch of each family (each seed a line)."

@@ -11,8 +11,8 @@ from typing import Callable
 import numpy as np
 
 # %% auto #0
-__all__ = ['VERDICTS', 'PIN', 'T975', 'bootstrap', 'verdict', 'stage', 'failed_stages', 'at_bound', 'effect', 'corr', 'combine',
-           'trend', 'Claim']
+__all__ = ['VERDICTS', 'PIN', 'T975', 'VERDICT_RULES', 'bootstrap', 'verdict', 'stage', 'failed_stages', 'at_bound', 'effect',
+           'corr', 'combine', 'trend', 'Claim']
 
 # %% ../nbs/05_evidence.ipynb #90a407ea
 def _groups(sample: dict) -> dict:
@@ -202,3 +202,6 @@ class Claim:
             return {**row, 'verdict': 'holds' if holds else 'fails', 'checks': res}
         return {**row, 'verdict': combine(e['verdict'] for e in res if not e.get('aside')), 'effects': res,
                 'seeds': [str(s) for s in got], **extra}
+
+# %% ../nbs/05_evidence.ipynb #0f5e1a02
+VERDICT_RULES = 2    # 1: the first rules; 2: floors and ceilings decide nothing, gates on execution only, ε* (#44, #45)

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 from .core import default, Result, seed_bars
 from .store import Measure, DataSpec, RunParams  # RunParams: specs' annotations
 from .evidence import Claim, effect, PIN
-from .classifiers import ClassifierParams, trained
+from .classifiers import ClassifierParams, classifier_name, trained
 from .robustness import FLOOR
 from .ifa import IFASettings, ifa_spec
 
@@ -77,7 +77,7 @@ class Fig3Spec(Measure):
         names = ('ta', 'ra', 'ta_clamped', 'ra_clamped')
         per_image = {a: {str(n): {q: r.record_ok[j, i].numpy() for i, q in enumerate(names)}
                          for j, n in enumerate(sorted(r.record))} for a, r in rs.items()}
-        stages = {a: trained(f'classifier ({a}, {p.epochs} epochs)', store.get(s.classifier).meta)
+        stages = {a: trained(classifier_name(a, p.epochs), store.get(s.classifier).meta)
                   for a, s in specs.items()}
         record = {a: {str(n): v for n, v in r.record.items()} for a, r in rs.items()}
         return Fig3(eps=p.eps, n_iter=p.n_iter, clamp=p.clamp, n_images=specs[p.archs[0]].count(), ra_steps=p.ra_steps,

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 from .core import Result, default
 from .evidence import Claim, effect, corr
 from .networks import predict
-from .classifiers import ModelParams, ClassifierSpec, trained
+from .classifiers import ModelParams, ClassifierSpec, classifier_name, trained
 from .store import Measure, DataSpec, RunParams  # names in the specs' annotations (show_doc)
 from .ifa import IFASpec
 
@@ -128,7 +128,7 @@ class Fig7(Result):
                     for name, v in readings(store.get(delta1_spec(p, a, e, sp)).delta, sp, p.radius).items():
                         pi[name] = v.numpy(); row[name] = v.nanmean().item()
                 rows.append(row); per_image.setdefault(a, {})[str(e)] = pi
-                stages.setdefault(a, {})[str(e)] = trained(f'classifier ({a}, {e} epochs)', m.meta, e)
+                stages.setdefault(a, {})[str(e)] = trained(classifier_name(a, e), m.meta, e)
         return cls(eps=p.eps, radius=p.radius, n_images=delta1_spec(p, p.archs[0], p.epoch_list[0], p.split).count(),
                    epoch_list=p.epoch_list, size=p.size, readings=[k for k in rows[0] if '/' in k], rows=rows,
                    verdict_reading=reading_name(p.split, p.block, p.shift), stages=stages, per_image=per_image)

@@ -5,14 +5,17 @@
 # %% ../nbs/27_gallery.ipynb #9a110003
 from __future__ import annotations
 import json, re, shutil
+import numpy as np
 from pathlib import Path
 from .core import find_nbs
 from .files import atomic_write
+from .evidence import VERDICT_RULES
 from .rendering import claims_table, claims_words, theorems_text
 
 # %% auto #0
-__all__ = ['GALLERY_FIGURES', 'ONE_SEED', 'LOOK_FOR', 'kept_figures', 'figure_titles', 'gallery', 'gallery_about',
-           'gallery_table', 'gallery_words', 'gallery_scale', 'gallery_theorems', 'gallery_figures', 'gallery_markdown']
+__all__ = ['GALLERY_FIGURES', 'ONE_SEED', 'LOOK_FOR', 'kept_figures', 'figure_titles', 'gallery', 'gallery_about', 'rejudged',
+           'rules_note', 'gallery_table', 'gallery_words', 'fig6_rows', 'gallery_scale', 'gallery_theorems',
+           'gallery_figures', 'gallery_markdown']
 
 # %% ../nbs/27_gallery.ipynb #908ceefe
 GALLERY_FIGURES = ['seeds_fig6', 'seeds_fig6_robustness', 'seeds_fig6_pairs', 'seeds_generator_checks', 'seeds_fig1',
@@ -48,7 +51,7 @@ def gallery(run, nbs=None, name: str | None = None) -> Path:
     keep = dict(profile=m['profile'], seeds=m['seeds'], seconds=m.get('seconds'), machine=m.get('machine'),
                 artifact_seconds=m.get('artifact_seconds'), precision=m.get('precision'), titles=figure_titles(),
                 claims=m['claims'], data=f"{data.get('encoding', 'data not recorded')}, digest {data.get('digest')}",
-                code=m.get('code'))
+                code=m.get('code'), verdict_rules=VERDICT_RULES)
     atomic_write(dest/'claims.json', lambda f: f.write(json.dumps(keep, indent=1, default=float).encode()))
     kept = set(kept_figures(run/'figures'))
     for n in kept: shutil.copy2(run/'figures'/f'{n}.png', dest/f'{n}.png')
@@ -78,13 +81,35 @@ def gallery_about(folder) -> str:
                "intervals over images only: one seed, so they do not cover how much training varies."))
 
 def _rows(folder) -> list:
-    "A gallery's claims, each linked to its report."
+    "A gallery's claims, each linked to its report, with the rules that judged them (`VERDICT_RULES`; 1 if unrecorded)."
     g, rel = _gallery(folder)
-    return [dict(r, link=f'{rel}/report.md' if (Path(folder)/'report.md').exists() else None) for r in g['claims']]
+    link = f'{rel}/report.md' if (Path(folder)/'report.md').exists() else None
+    return [dict(r, link=link, rules=g.get('verdict_rules', 1)) for r in g['claims']]
+
+def rejudged(results, n_boot: int = 2000) -> list:
+    """The Fig 6 claims judged by today's rules from a study's stored seeds (`results/pairs/seed_*`: what `pool` reads),
+    stored by code older than those rules: each seed's Fig 6 re-staged (`restage`), then judged; each row says so."""
+    from uncertainty_nn.core import unflatten
+    from uncertainty_nn.fig6_claims import CLAIMS, restage
+    per_seed, codes = {}, set()
+    for d in sorted(Path(results).glob('seed_*')):
+        m = lambda n: json.loads((d/'metrics'/f'{n}.json').read_text())
+        with np.load(d/'metrics'/'fig6.npz') as z: per_image = unflatten({k: z[k] for k in z.files})
+        per_seed[int(d.name.split('_')[1])] = restage(m('fig6'), per_image, m('generators'), m('data')['n_train'])
+        codes.add(json.loads((d/'metrics.json').read_text()).get('code'))
+    if not per_seed: raise ValueError(f"{results}: no seed_* folders of a finished run to judge again")
+    label = f"`{Path(results).name}`, re-judged"      # its seeds: in the row, and in the line of scale above a table
+    rows, code = [c.judge(per_seed, n_boot=n_boot) for c in CLAIMS], ', '.join(sorted(str(c) for c in codes))
+    return [dict(r, source=label, link=None, rules=VERDICT_RULES, rejudged=code) for r in rows
+            if r['verdict'] != 'not run']
 
 def _merged(folder, fig6_from=None) -> list:
-    "A gallery's claims, the Fig 6 ones taken from the gallery `fig6_from` (the `pairs` study) where it judged them."
+    """A gallery's claims, the Fig 6 ones taken from `fig6_from` where it judged them: the gallery of the `pairs`
+    study, or rows already judged (`rejudged`)."""
     rows = _rows(folder)
+    if isinstance(fig6_from, list):
+        other = {r['claim']: r for r in fig6_from if r['figure'] == 'fig6'}
+        return [other.get(r['claim'], r) for r in rows]
     if fig6_from and (Path(fig6_from)/'claims.json').exists():
         g = _gallery(fig6_from)[0]
         label = f"`{g['profile']}`, {len(g['seeds'])} seed{'s' if len(g['seeds']) > 1 else ''}"
@@ -92,6 +117,19 @@ def _merged(folder, fig6_from=None) -> list:
                  if r['figure'] == 'fig6' and r['verdict'] != 'not run'}
         rows = [other.get(r['claim'], r) for r in rows]
     return rows
+
+def rules_note(rows: list) -> str:
+    "Lines under a table whose verdicts were re-judged (`rejudged`) or reached by earlier rules (`VERDICT_RULES`)."
+    old = [r['claim'] for r in rows if r.get('kind') != 'theorem' and r.get('rules', VERDICT_RULES) < VERDICT_RULES]
+    again = sorted({r['rejudged'] for r in rows if r.get('rejudged')})
+    out = [f"*re-judged*: judged by today's rules from seeds that code {', '.join(again)} stored; what they recorded "
+           "is re-staged, not recomputed, and a stage they did not run as specified leaves its claim undecided."
+           ] if again else []
+    if old: out.append(f"*earlier rules*: {len(old)} verdict{'s' * (len(old) > 1)} above came from a run judged before "
+                       "floors and ceilings stopped deciding, before stages were gated on execution alone and before "
+                       "ε* (issues 44, 45); read them as that run's, not as today's rules'. `uncertainty-nn reproduce` "
+                       "with this code judges them again.")
+    return '\n\n'.join(out)
 
 def gallery_table(folder, fig6_from=None, brief=False) -> str:
     """A gallery's claims, one row each: verdict, headline effect with its interval, linked to the claim in its report;
@@ -102,12 +140,19 @@ def gallery_words(folder, fig6_from=None) -> str:
     "What the galleries' runs measured, in words, for the claims that say it (see `claims_words`)."
     return claims_words(_merged(folder, fig6_from))
 
+def fig6_rows(gallery, stored):
+    """Where the README's Fig 6 verdicts come from: the `pairs` gallery when today's rules judged it, else that study's
+    stored seeds judged again (`rejudged`) where a clone has them, else the gallery as it stands."""
+    fresh = (Path(gallery)/'claims.json').exists() and _gallery(gallery)[0].get('verdict_rules', 1) == VERDICT_RULES
+    return gallery if fresh or not (Path(stored)/'seed_0').exists() else rejudged(stored)
+
 def gallery_scale(folder, fig6_from=None) -> str:
     "The scale a README's verdicts were judged at, in one line, from the galleries' own rows (not typed)."
-    rows = [r for f in (fig6_from, folder) if f and (Path(f)/'claims.json').exists() for r in _rows(f)]
+    found = [f for f in (folder, fig6_from) if f and not isinstance(f, list) and (Path(f)/'claims.json').exists()]
+    given = fig6_from if isinstance(fig6_from, list) else []
+    rows = given + [r for f in found[::-1] for r in _rows(f)]
     scale = next((r['scale'] for r in rows if r.get('scale') and 'pairs' in r['scale']), None)
-    found = [f for f in (folder, fig6_from) if f and (Path(f)/'claims.json').exists()]
-    seeds = sorted({len(_gallery(f)[0]['seeds']) for f in found})
+    seeds = sorted({len(_gallery(f)[0]['seeds']) for f in found} | {len(r['seeds']) for r in given if r.get('seeds')})
     at = scale or '5,000 of 50,000 training images and networks of CPU width'
     return f"**Judged at CPU scale**: {at}; {' or '.join(map(str, seeds))} seeds (the `paper` profile: GPU sizes)."
 

@@ -4,10 +4,10 @@
 
 # %% ../nbs/06_rendering.ipynb #ae0d0002
 from __future__ import annotations
-import json, math
+import json, math, re
 from pathlib import Path
 import numpy as np
-from .evidence import failed_stages
+from .evidence import VERDICT_RULES, failed_stages
 
 # %% auto #0
 __all__ = ['TERMS', 'effect_text', 'show', 'headline', 'verdict_cell', 'claims_table', 'theorems_text', 'anchor', 'claims_words',
@@ -75,9 +75,11 @@ def verdict_cell(r: dict, brief: bool = False) -> str:
     src = f" ({r['source']})" if r.get('source') else ''
     by = {k.split(' (')[0] if brief else k: v for k, v in r.get('by_recipe', {}).items()}
     recipes = '; '.join(f"{k}: {v}" for k, v in by.items() if not (brief and len(by) == 1))
-    at = r.get('scale', '').split(';')[0] if brief else r.get('scale')
+    first = r.get('scale', '').split(';')[0]            # brief: under a line that gives the paper's sizes, not again
+    at = re.sub(r' \(paper: [^)]*\)', '', first) if brief else r.get('scale')
     on = f" on reading {r['reading']}" if r.get('reading') else ''
-    return f"**{r['verdict']}**{src}" + (f" ({recipes})" if recipes else '') + (f" at {at}" if at else '') + on
+    old = ' (*earlier rules*)' if r.get('rules', VERDICT_RULES) < VERDICT_RULES else ''   # see `VERDICT_RULES`
+    return f"**{r['verdict']}**{old}{src}" + (f" ({recipes})" if recipes else '') + (f" at {at}" if at else '') + on
 
 def claims_table(rows: list, link: str | None = None, brief: bool = False) -> str:
     """The empirical claims as a Markdown table: claim, verdict, headline effect (`brief`: claim and verdict with its
@@ -112,8 +114,15 @@ def claims_words(rows: list) -> str:
     return '**In words**:\n\n' + '\n'.join(said) if said else ''
 
 # %% ../nbs/06_rendering.ipynb #ae0d000c
-def claims_details(rows: list) -> str:
-    "Every claim in full, as Markdown: rule, scale, effects with each seed's value, other readings, stages, theorems."
+def _reason(f: dict) -> str:
+    "A failed stage's reason without its subject, which the line names already."
+    return f['why'].removeprefix(f"{f['stage']}: ").removeprefix(f"{f['stage']} ")
+
+def claims_details(rows: list, stages_apart: bool = False) -> str:
+    """Every claim in full, as Markdown: rule, scale, effects with each seed's value, other readings, stages, theorems.
+    `stages_apart`: the document says elsewhere each stage's reason (the report's stage matrix), each verdict's scale
+    (its verdicts table) and that one seed's intervals cover only the images: here a claim names its failed stages,
+    in one line, and says none of those again."""
     out, seed = [], lambda f: '' if f['seed'] is None else f", seed {f['seed']}"
     for r in rows:
         out += [f"### {r['claim']}", '', f"**{r['verdict']}**. {r['rule']}", '']
@@ -122,19 +131,24 @@ def claims_details(rows: list) -> str:
             ok = lambda c: '(for information)' if c['ok'] is None else 'passes' if c['ok'] else 'fails'
             out += [f"- {ok(c)}: {c['text']}" for c in r.get('checks', [])] + ['']
             continue
-        out += [f"{k.capitalize()}: {r[k]}." for k in ('scale', 'reading') if r.get(k)]
+        said = ('reading',) if stages_apart else ('scale', 'reading')
+        out += [f"{k.capitalize()}: {r[k]}." for k in said if r.get(k)]
         if r.get('by_recipe'): out += ['By recipe: ' + '; '.join(f"{k}, {v}" for k, v in r['by_recipe'].items()) + '.']
         if r.get('says'): out.append(f"In words: {r['says']}.")
         if any(r.get(k) for k in ('scale', 'reading', 'by_recipe', 'says')): out.append('')
         seeds = len(r.get('seeds', [])) > 1
-        if r.get('seeds') and not seeds: out += ['One seed: the intervals cover the images, not the training.', '']
+        if r.get('seeds') and not seeds and not stages_apart:
+            out += ['One seed: the intervals cover the images, not the training.', '']
         out += [f"- {effect_text(e, seeds)}" for e in r.get('effects', []) if not e.get('aside')]
         aside = [e for e in r.get('effects', []) if e.get('aside')]
         if aside: out += ['', 'Other readings, beside the verdict:', ''] + [f"- {effect_text(e, seeds)}" for e in aside]
         for kind, head in (('execution', 'Stages not executed as specified'),
                            ('outcome', 'Outcomes that failed (they explain the verdict; see above which way)')):
             fs = sorted(_failed_of(r, kind), key=lambda f: (f['stage'], str(f['seed'])))
-            if fs: out += ['', f"{head}:", ''] + [f"- {f['stage']}{seed(f)}: {f['why']}" for f in fs]
+            if fs and stages_apart:
+                out += ['', f"{head}, their reasons under Stages: " + '; '.join(f"{f['stage']}{seed(f)}" for f in fs)
+                        + '.']
+            elif fs: out += ['', f"{head}:", ''] + [f"- {f['stage']}{seed(f)}: {_reason(f)}" for f in fs]
         out.append('')
     return '\n'.join(out)
 

@@ -138,8 +138,11 @@ def stage_matrix(m: dict) -> str:
     if not groups: return ''
     lines = ['| stage | | seeds × stages |', '|---|---|---|']
     lines += [f"| {c} | {label[k]} | {g['ok']} of {g['n']} |" for (c, k), g in groups.items()]
-    fails = [f"- {n} ({'seeds' if len(ss) > 1 else 'seed'} {', '.join(ss)}): {why}"
-             for (c, k), g in groups.items() for n, (ss, why) in g['fail'].items()]
+    same = {}                                            # stages failing for one reason in the same seeds: one line
+    for g in groups.values():
+        for n, (ss, why) in g['fail'].items(): same.setdefault((why, tuple(ss)), []).append(n)
+    fails = [f"- {'; '.join(ns)} ({'seeds' if len(ss) > 1 else 'seed'} {', '.join(ss)}): {why}"
+             for (why, ss), ns in same.items()]
     return '\n'.join(lines) + ('\n\nEach that did not, once:\n\n' + '\n'.join(fails) if fails else '')
 
 def gan_why(m: dict) -> str:
@@ -238,7 +241,7 @@ def report_markdown(m: dict, figures: list) -> str:
     if theorems: parts += ['## Mathematics checked', theorems]
     if stage_matrix(m): parts += ['## Stages', stage_matrix(m)]
     if gan_why(m): parts += ['## Why GAN + L1 stays where it does', gan_why(m)]
-    parts += ['## Claims in full', claims_details(rows)]
+    parts += ['## Claims in full', claims_details(rows, stages_apart=bool(stage_matrix(m)))]
     for title, items in (('Settings the paper leaves open', m.get('open_settings')),
                          ('What this profile reduces', m.get('reductions'))):
         if items: parts += [f'## {title}', '\n'.join(f"- **{k}**: {v}" for k, v in items.items())]

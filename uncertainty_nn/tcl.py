@@ -15,7 +15,7 @@ from .cifar10 import Split
 from .store import DataSpec, Measure, RunParams  # names in the specs' annotations (show_doc)
 from .evidence import stage, trend
 from .rendering import draw_trend, note_zeros
-from .classifiers import trained, learned
+from .classifiers import classifier_name, trained, learned
 from .attacks import robust_accuracy
 from .robustness import robustness, median_eps, capped_eps, reading_key, EPS_GRID, FLOOR
 from .ifa import IFAResult
@@ -118,8 +118,8 @@ class Fig6(Result):
                 pie = per_image.setdefault(a, {})[e] = dict(cl=pi, pairs={})
                 cap = {v: store.get(c).meta.get('capacity') for v, c in caps.items()}
                 st = stages.setdefault(a, {})[e] = dict(
-                    classifier=trained(f'classifier ({name})', m.meta, int(e)), capacity=cap, generators={},
-                    learned=learned(f'classifier ({name})', m.meta, len(test)),
+                    classifier=trained(classifier_name(a, e), m.meta, int(e)), capacity=cap, generators={},
+                    learned=learned(classifier_name(a, e), m.meta, len(test)),
                     ifa=ifa_run(f'IFA ({name})', res, p.n_iter),
                     ifa_descent=ifa_stage(f'IFA ({name})', res))
                 most = max(s.pairs() for s in specs)
