@@ -621,6 +621,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                           'uncertainty_nn.rendering.note_zeros': ( 'rendering.html#note_zeros',
                                                                                    'uncertainty_nn/rendering.py'),
                                           'uncertainty_nn.rendering.show': ('rendering.html#show', 'uncertainty_nn/rendering.py'),
+                                          'uncertainty_nn.rendering.spread_labels': ( 'rendering.html#spread_labels',
+                                                                                      'uncertainty_nn/rendering.py'),
                                           'uncertainty_nn.rendering.theorems_text': ( 'rendering.html#theorems_text',
                                                                                       'uncertainty_nn/rendering.py'),
                                           'uncertainty_nn.rendering.trend_words': ( 'rendering.html#trend_words',

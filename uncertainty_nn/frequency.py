@@ -10,6 +10,7 @@ from typing import ClassVar
 import numpy as np, torch
 import matplotlib.pyplot as plt
 from .core import Result, default
+from .rendering import spread_labels
 from .evidence import Claim, effect, corr
 from .networks import predict
 from .classifiers import ModelParams, ClassifierSpec, classifier_name, trained
@@ -160,6 +161,7 @@ def plot_fig7(results: list) -> plt.Figure:
     fig.suptitle(f'Fig 7: high frequencies of Δ₁ against TA, every reading ({r0.n_images} images a split; '
                  f'numbers are N_epoch{seeds})', fontsize=8)
     fig.tight_layout()
+    for ax in axs.flat: spread_labels(ax)             # two families' points can fall together: their labels apart
     return fig
 
 @dataclass(frozen=True, eq=False)

@@ -11,7 +11,7 @@ from .evidence import VERDICT_RULES, failed_stages
 
 # %% auto #0
 __all__ = ['TERMS', 'effect_text', 'show', 'headline', 'verdict_cell', 'claims_table', 'theorems_text', 'anchor', 'claims_words',
-           'claims_details', 'trend_words', 'draw_trend', 'note_zeros', 'findings']
+           'claims_details', 'trend_words', 'draw_trend', 'note_zeros', 'spread_labels', 'findings']
 
 # %% ../nbs/06_rendering.ipynb #ae0d0016
 TERMS = ("**Terms**: *TA*, *RA*: accuracy on clean test images, and under attack (iterative FGSM); *CL*: the "
@@ -188,6 +188,24 @@ def note_zeros(axs, notes: list) -> None:
         left, row = np.log10(x) < np.log10(ax.get_xlim()).mean(), sum(n[0] is ax for n in notes[:j])
         ax.annotate(note, (x, 0), fontsize=6, color=color, xytext=(3 if left else -3, 4 + 8 * row),
                     textcoords='offset points', ha='left' if left else 'right')
+
+# %% ../nbs/06_rendering.ipynb #c0a1e0183
+def spread_labels(ax, pad: float = 2.0, rounds: int = 30):
+    "Move `ax`'s annotations apart vertically (`pad` points between them) until no two overlap; call after layout."
+    import matplotlib.text
+    texts = [t for t in ax.texts if isinstance(t, matplotlib.text.Annotation)]
+    r, per_point = ax.figure.canvas.get_renderer(), ax.figure.dpi / 72
+    for _ in range(rounds):
+        moved = False
+        for i, t in enumerate(texts):
+            for u in texts[:i]:
+                a, b = t.get_window_extent(r), u.get_window_extent(r)
+                if a.x1 <= b.x0 or b.x1 <= a.x0 or a.y1 + pad * per_point <= b.y0 or b.y1 + pad * per_point <= a.y0:
+                    continue
+                up = a.y0 + a.y1 >= b.y0 + b.y1                    # the later label moves away, on its own side
+                dy = (b.y1 - a.y0 if up else b.y0 - a.y1) / per_point + (pad if up else -pad)
+                t.xyann = (t.xyann[0], t.xyann[1] + dy); moved = True
+        if not moved: return
 
 # %% ../nbs/06_rendering.ipynb #c1a2e3f9
 def findings(gallery, figure: str) -> str:
