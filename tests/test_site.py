@@ -300,7 +300,7 @@ def said_twice(report: Path) -> list:
         if len(x) >= 60: seen[x] = seen.get(x, 0) + 1
     out += [f'{n} times: {x[:80]}' for x, n in seen.items() if n > 1]
     out += [f'"1 epochs": {m[:80]}' for m in lines if re.search(r'(?<!minus )\b1 epochs', m)]
-    out += [f'no file: {f}' for f in re.findall(r'\]\((figures/[^)]+)\)', text) if not (report.parent/f).exists()]
+    out += [f'no file: {f}' for f in re.findall(r'!\[[^\]]*\]\(([^)]+\.png)\)', text) if not (report.parent/f).exists()]
     out += [f'machine path: {m}' for m in re.findall(r'(?:/tmp/|/work/|/home/|/root/)\S*', text)]
     return out
 
@@ -314,6 +314,15 @@ def test_said_twice_finds_what_a_report_should_not_repeat(tmp_path):
     bad.write_text('- conv: CL TA, 2 minus 1 epochs: +0.070\n'
                    '- generator (conv, 1 epoch, gan-90) (seed 0): ran 1 of 2\n')
     assert said_twice(bad) == []
+
+def test_the_galleries_of_today_say_each_thing_once():
+    "Each gallery that today's rules judged (its claims.json says `VERDICT_RULES`): its report, as `said_twice` counts."
+    import json
+    from uncertainty_nn.evidence import VERDICT_RULES
+    kept = [g for g in sorted((ROOT/'nbs'/'images').iterdir()) if (g/'claims.json').exists()]
+    fresh = [g for g in kept if json.loads((g/'claims.json').read_text()).get('verdict_rules') == VERDICT_RULES]
+    assert fresh, 'no gallery made by the code of today: `uncertainty-nn gallery --run RUN` makes one'
+    for g in fresh: assert said_twice(g/'report.md') == [], g.name
 
 @pytest.mark.tiny_run_at_end
 def test_the_report_says_each_thing_once(tiny_run):

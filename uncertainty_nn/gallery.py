@@ -71,11 +71,15 @@ def _gallery(folder) -> tuple:
 def gallery_about(folder) -> str:
     "One line on the run behind a gallery: profile, seeds, time, machine, data."
     g, _ = _gallery(folder)
-    took = f", {g['seconds'] / 60:.0f} minutes" if g.get('seconds') else ''
-    if g.get('artifact_seconds'): took = f", {g['artifact_seconds'] / 60:.0f} minutes of computing its artifacts"
-    return (f"Profile `{g['profile']}`, seeds {', '.join(map(str, g['seeds']))}{took}"
+    took = f"; {g['seconds'] / 60:.0f} minutes" if g.get('seconds') else ''     # after a ';': not read as a seed
+    if g.get('artifact_seconds'): took = f"; {g['artifact_seconds'] / 60:.0f} minutes of computing its artifacts"
+    seeds = f"seed{'s' * (len(g['seeds']) > 1)} {', '.join(map(str, g['seeds']))}"
+    return (f"Profile `{g['profile']}`, {seeds}{took}"
             + (f" on {g['machine']}" if g.get('machine') else '')
-            + (f" in {g['precision']}" if g.get('precision') else '') + f"; data: {g.get('data', 'not recorded')}. "
+            + (f" in {g['precision']}" if g.get('precision') else '') + f"; data: {g.get('data', 'not recorded')}; "
+            + (f"code {g['code']}" if g.get('code') else 'code not recorded')
+            + ('' if g.get('verdict_rules', 1) == VERDICT_RULES else ', judged by earlier rules (see below the claims)')
+            + ". "
             "Generated from that run's `metrics.json` by `uncertainty-nn gallery`; intervals are 95% bootstrap "
             + ("intervals over images and seeds." if len(g['seeds']) > 1 else
                "intervals over images only: one seed, so they do not cover how much training varies."))
@@ -134,7 +138,10 @@ def rules_note(rows: list) -> str:
 def gallery_table(folder, fig6_from=None, brief=False) -> str:
     """A gallery's claims, one row each: verdict, headline effect with its interval, linked to the claim in its report;
     the Fig 6 claims that the gallery `fig6_from` judged (the `pairs` study) are taken from there, and say so."""
-    return claims_table(_merged(folder, fig6_from), brief=brief)
+    rows = _merged(folder, fig6_from)
+    idle = [r['claim'] for r in rows if r['verdict'] == 'not run']         # a row only for what the profile runs
+    return claims_table([r for r in rows if r['verdict'] != 'not run'], brief=brief) + (
+        f"\n\nNot run in this profile: {'; '.join(idle)}." if idle else '')
 
 def gallery_words(folder, fig6_from=None) -> str:
     "What the galleries' runs measured, in words, for the claims that say it (see `claims_words`)."
