@@ -5,9 +5,11 @@ the best generator beside the paper's, and the scale of every verdict."""
 
 # %% ../nbs/17_fig6_claims.ipynb #f6c00002
 from __future__ import annotations
-import math
+import json, math
+from pathlib import Path
 import numpy as np
-from .evidence import Claim, effect, corr, PIN
+from .core import unflatten
+from .evidence import Claim, effect, corr, PIN, VERDICT_RULES
 from .rendering import trend_words
 from .robustness import FLOOR, rule_eps, READINGS, reading_key
 from .pix2pix import VARIANTS
@@ -15,7 +17,7 @@ from .tcl import Fig6, pairs_curve, safe
 
 # %% auto #0
 __all__ = ['claim_cl_tradeoff', 'claim_tcl_loses', 'claim_tcl_gains_at_1', 'claim_tcl_not_both', 'claim_harder', 'CLAIMS',
-           'ra_readings', 'recipes', 'scale', 'pairs_answer', 'restage']
+           'ra_readings', 'recipes', 'scale', 'pairs_answer', 'restage', 'rejudged', 'fig6_rows']
 
 # %% ../nbs/17_fig6_claims.ipynb #f6c00008
 def _archs(per_seed: dict) -> list:
@@ -266,3 +268,28 @@ def restage(fig6: dict, per_image: dict, generators: dict, n_train: int) -> Fig6
                                                                 if fl(k) else None} for k, v in r['pairs'].items()}}
     keep = {k: v for k, v in fig6.items() if k not in ('results', 'stages')}
     return Fig6(**keep, n_train=n_train, n_fresh=0, grid=[], results=results, stages=stages, per_image=per_image)
+
+# %% ../nbs/17_fig6_claims.ipynb #f6c0001b
+def rejudged(results, n_boot: int = 2000) -> list:
+    """The Fig 6 claims judged by today's rules from a study's stored seeds (`results/pairs/seed_*`: what `pool` reads),
+    stored by code older than those rules: each seed's Fig 6 re-staged (`restage`), then judged; each row says so."""
+    per_seed, codes = {}, set()
+    for d in sorted(Path(results).glob('seed_*')):
+        m = lambda n: json.loads((d/'metrics'/f'{n}.json').read_text())
+        with np.load(d/'metrics'/'fig6.npz') as z: per_image = unflatten({k: z[k] for k in z.files})
+        per_seed[int(d.name.split('_')[1])] = restage(m('fig6'), per_image, m('generators'), m('data')['n_train'])
+        codes.add(json.loads((d/'metrics.json').read_text()).get('code'))
+    if not per_seed: raise ValueError(f"{results}: no seed_* folders of a finished run to judge again")
+    label = f"`{Path(results).name}`, re-judged"      # its seeds: in the row, and in the line of scale above a table
+    rows, code = [c.judge(per_seed, n_boot=n_boot) for c in CLAIMS], ', '.join(sorted(str(c) for c in codes))
+    return [dict(r, source=label, link=None, rules=VERDICT_RULES, rejudged=code) for r in rows
+            if r['verdict'] != 'not run']
+
+
+def fig6_rows(gallery, stored):
+    """Where the README's Fig 6 verdicts, and this chapter's findings, come from: the `pairs` gallery when today's
+    rules judged it, else that study's stored seeds judged again (`rejudged`) where a clone has them, else the gallery
+    as it stands."""
+    kept = Path(gallery)/'claims.json'
+    fresh = kept.exists() and json.loads(kept.read_text()).get('verdict_rules', 1) == VERDICT_RULES
+    return gallery if fresh or not (Path(stored)/'seed_0').exists() else rejudged(stored)

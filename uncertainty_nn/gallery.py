@@ -10,12 +10,12 @@ from pathlib import Path
 from .core import find_nbs
 from .files import atomic_write
 from .evidence import VERDICT_RULES
+from .fig6_claims import rejudged, fig6_rows
 from .rendering import claims_table, claims_words, theorems_text
 
 # %% auto #0
-__all__ = ['GALLERY_FIGURES', 'ONE_SEED', 'LOOK_FOR', 'kept_figures', 'figure_titles', 'gallery', 'gallery_about', 'rejudged',
-           'rules_note', 'gallery_table', 'gallery_words', 'fig6_rows', 'gallery_scale', 'gallery_theorems',
-           'gallery_figures', 'gallery_markdown']
+__all__ = ['GALLERY_FIGURES', 'ONE_SEED', 'LOOK_FOR', 'kept_figures', 'figure_titles', 'gallery', 'gallery_about', 'rules_note',
+           'gallery_table', 'gallery_words', 'gallery_scale', 'gallery_theorems', 'gallery_figures', 'gallery_markdown']
 
 # %% ../nbs/27_gallery.ipynb #908ceefe
 GALLERY_FIGURES = ['seeds_fig6', 'seeds_fig6_robustness', 'seeds_fig6_pairs', 'seeds_generator_checks', 'seeds_fig1',
@@ -90,23 +90,6 @@ def _rows(folder) -> list:
     link = f'{rel}/report.md' if (Path(folder)/'report.md').exists() else None
     return [dict(r, link=link, rules=g.get('verdict_rules', 1)) for r in g['claims']]
 
-def rejudged(results, n_boot: int = 2000) -> list:
-    """The Fig 6 claims judged by today's rules from a study's stored seeds (`results/pairs/seed_*`: what `pool` reads),
-    stored by code older than those rules: each seed's Fig 6 re-staged (`restage`), then judged; each row says so."""
-    from uncertainty_nn.core import unflatten
-    from uncertainty_nn.fig6_claims import CLAIMS, restage
-    per_seed, codes = {}, set()
-    for d in sorted(Path(results).glob('seed_*')):
-        m = lambda n: json.loads((d/'metrics'/f'{n}.json').read_text())
-        with np.load(d/'metrics'/'fig6.npz') as z: per_image = unflatten({k: z[k] for k in z.files})
-        per_seed[int(d.name.split('_')[1])] = restage(m('fig6'), per_image, m('generators'), m('data')['n_train'])
-        codes.add(json.loads((d/'metrics.json').read_text()).get('code'))
-    if not per_seed: raise ValueError(f"{results}: no seed_* folders of a finished run to judge again")
-    label = f"`{Path(results).name}`, re-judged"      # its seeds: in the row, and in the line of scale above a table
-    rows, code = [c.judge(per_seed, n_boot=n_boot) for c in CLAIMS], ', '.join(sorted(str(c) for c in codes))
-    return [dict(r, source=label, link=None, rules=VERDICT_RULES, rejudged=code) for r in rows
-            if r['verdict'] != 'not run']
-
 def _merged(folder, fig6_from=None) -> list:
     """A gallery's claims, the Fig 6 ones taken from `fig6_from` where it judged them: the gallery of the `pairs`
     study, or rows already judged (`rejudged`)."""
@@ -146,12 +129,6 @@ def gallery_table(folder, fig6_from=None, brief=False) -> str:
 def gallery_words(folder, fig6_from=None) -> str:
     "What the galleries' runs measured, in words, for the claims that say it (see `claims_words`)."
     return claims_words(_merged(folder, fig6_from))
-
-def fig6_rows(gallery, stored):
-    """Where the README's Fig 6 verdicts come from: the `pairs` gallery when today's rules judged it, else that study's
-    stored seeds judged again (`rejudged`) where a clone has them, else the gallery as it stands."""
-    fresh = (Path(gallery)/'claims.json').exists() and _gallery(gallery)[0].get('verdict_rules', 1) == VERDICT_RULES
-    return gallery if fresh or not (Path(stored)/'seed_0').exists() else rejudged(stored)
 
 def gallery_scale(folder, fig6_from=None) -> str:
     "The scale a README's verdicts were judged at, in one line, from the galleries' own rows (not typed)."
