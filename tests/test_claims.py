@@ -341,3 +341,5 @@ def test_the_stored_pairs_study_re_judged():
     ta, ra = cl['effects'][0], cl['effects'][1]
     assert ta['verdict'] == 'supported' and ra['verdict'] == 'uninformative' and 'floor' in ra['reason']
     assert cl['verdict'] == 'undecided'                  # was 'supported': RA(50) = 0 made RA(1) − RA(50) ≥ 0
+    assert "CL's TA from 1 to 50 epochs: rises by 0.26" in cl['says']              # and the floor said in words
+    assert 'its RA at ε = 8/255, BIM-4: uninformative in conv: its levels' in cl['says'] and '(≤ 0.05)' in cl['says']

@@ -116,26 +116,32 @@ def _q_effects(per_seed, a, what, x, y, n_boot, ta_first=True) -> list:
 
 def _says(effects: list, label: str, below: str, above: str) -> str:
     """Where each family's effect named `… {label}, …` (not an aside) points, in words: `below` 0 or `above` it, by how
-    much (with its interval, turned to read that way), or no clear direction."""
+    much (with its interval, turned to read that way), no clear direction, or nothing (its levels at a floor)."""
     out = []
     for e in [e for e in effects if not e.get('aside') and f' {label}, ' in e['name']]:
         f = (lambda v: f'{v:.2f}') if 'ε*' in label else (lambda v: f'{v:.3f}')
         a = e['name'].split(':')[0]
-        if e['hi'] < 0: out.append(f"{below} by {f(-e['value'])} [{f(-e['hi'])}, {f(-e['lo'])}] in {a}")
+        if e['verdict'] == 'uninformative': out.append(f"uninformative in {a}: {e['bound']}")
+        elif e['hi'] < 0: out.append(f"{below} by {f(-e['value'])} [{f(-e['hi'])}, {f(-e['lo'])}] in {a}")
         elif e['lo'] > 0: out.append(f"{above} by {f(e['value'])} [{f(e['lo'])}, {f(e['hi'])}] in {a}")
         else: out.append(f"no clear direction in {a} ({e['value']:+.3f} [{e['lo']:+.3f}, {e['hi']:+.3f}])")
     return ', '.join(out)
 
 def _cl_tradeoff(per_seed: dict, n_boot: int = 2000):
     "Per family: CL's TA at the most minus at the fewest epochs; its RA at the fewest minus at the most, every reading."
-    out = []
+    out, says = [], []
     for a in _archs(per_seed):
         es = _epochs(per_seed, a)
         if len(es) < 2: continue
         lo, hi = es[0], es[-1]
         out += _q_effects(per_seed, a, lambda q: f"{a}: CL {q}, {lo} minus {hi} epochs" if q != 'TA' else
                           f"{a}: CL TA, {hi} minus {lo} epochs", (a, lo, 'cl'), (a, hi, 'cl'), n_boot, ta_first=False)
-    return dict(effects=out, scale=scale(per_seed, tcl=False)) if out else 'fewer than two values of N_epoch were run'
+        says = [lo, hi, ra_readings(per_seed, a)[0][1]]
+    if not out: return 'fewer than two values of N_epoch were run'
+    lo, hi, ra = says                     # the RA effect is fewest minus most: above 0, RA falls as N_epoch grows
+    said = (f"CL's TA from {lo} to {hi} epochs: {_says(out, 'TA', 'falls', 'rises')}; its {ra}: "
+            f"{_says(out, ra, 'rises', 'falls')}")
+    return dict(effects=out, scale=scale(per_seed, tcl=False), says=said)
 
 def _tcl_loses(per_seed: dict, n_boot: int = 2000):
     "Per family and recipe: TCL at the fewest minus at the most epochs, in TA and every RA reading."
