@@ -129,16 +129,15 @@ def _says(effects: list, label: str, below: str, above: str) -> str:
 
 def _cl_tradeoff(per_seed: dict, n_boot: int = 2000):
     "Per family: CL's TA at the most minus at the fewest epochs; its RA at the fewest minus at the most, every reading."
-    out, says = [], []
+    out, ra = [], None
     for a in _archs(per_seed):
         es = _epochs(per_seed, a)
         if len(es) < 2: continue
         lo, hi = es[0], es[-1]
         out += _q_effects(per_seed, a, lambda q: f"{a}: CL {q}, {lo} minus {hi} epochs" if q != 'TA' else
                           f"{a}: CL TA, {hi} minus {lo} epochs", (a, lo, 'cl'), (a, hi, 'cl'), n_boot, ta_first=False)
-        says = [lo, hi, ra_readings(per_seed, a)[0][1]]
+        ra = ra_readings(per_seed, a)[0][1]                 # the deciding reading; its effect: fewest minus most
     if not out: return 'fewer than two values of N_epoch were run'
-    lo, hi, ra = says                     # the RA effect is fewest minus most: above 0, RA falls as N_epoch grows
     said = (f"CL's TA from {lo} to {hi} epochs: {_says(out, 'TA', 'falls', 'rises')}; its {ra}: "
             f"{_says(out, ra, 'rises', 'falls')}")
     return dict(effects=out, scale=scale(per_seed, tcl=False), says=said)
