@@ -20,6 +20,7 @@ from fastai.torch_core import TensorImage, TensorCategory, set_seed
 from fastai.vision.core import IntToFloatTensor
 from fasttransform import Transform
 from .core import default_device, checked_precision, tf32_mode, is_quiet, default, Result, save_figure
+from .core import epochs_text
 from .data import DataParams, subset
 from .cifar10 import Split, split_digest
 from .store import Artifact, DataSpec, Store
@@ -139,7 +140,7 @@ def train_classifier(arch: str, train: Split, valid: Split, epochs: int, size='s
 # %% ../nbs/08_classifiers.ipynb #6c0b1a05
 def classifier_name(arch: str, epochs: int | str) -> str:
     "How a report names a classifier stage: `classifier (conv, 1 epoch)`, one name wherever a chapter meets it."
-    return f"classifier ({arch}, {epochs} epoch{'s' * (str(epochs) != '1')})"
+    return f"classifier ({arch}, {epochs_text(epochs)})"
 
 def trained(name: str, meta: dict, epochs: int | None = None) -> dict:
     "Whether a classifier was trained as specified: every epoch of its `epochs` run, with finite losses (a gate)."

@@ -16,7 +16,8 @@ from .files import atomic_write
 __all__ = ['RUN_ENV', 'DEVICE_ENV', 'PRECISION_ENV', 'PRECISIONS', 'run_dir', 'flatten', 'unflatten', 'Result', 'notebooks_dir',
            'gallery_dir', 'UsageError', 'find_nbs', 'sign_figure', 'save_figure', 'seed_bars', 'is_quiet', 'progress',
            'default_device', 'cpu_info', 'native_bf16', 'checked_precision', 'default_precision', 'tf32_mode',
-           'autocast_mode', 'precision_mode', 'provenance', 'check_value', 'default', 'Params', 'RunParams', 'borrowed']
+           'autocast_mode', 'precision_mode', 'provenance', 'check_value', 'default', 'Params', 'RunParams', 'borrowed',
+           'epochs_text']
 
 # %% ../nbs/01_core.ipynb #c0a1e012
 RUN_ENV = 'UNCERTAINTY_NN_RUN'
@@ -290,3 +291,8 @@ def borrowed(model: nn.Module, device=None, channels_last: bool = False):
             m._parameters[k] = p; p.data = data; p.grad = grad; p.requires_grad_(flag)
         for m, k, b in bufs: m._buffers[k] = b
         for m, t in modes: m.training = t
+
+# %% ../nbs/01_core.ipynb #c0a1e036
+def epochs_text(n, minus=None) -> str:
+    "`n` epochs in words, '1 epoch', '5 epochs'; with `minus`, a difference: '5 epochs minus 1 epoch'."
+    return f"{n} epoch{'s' * (str(n) != '1')}" + (f" minus {epochs_text(minus)}" if minus is not None else '')

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json, math
 from pathlib import Path
 import numpy as np
-from .core import unflatten
+from .core import unflatten, epochs_text
 from .evidence import Claim, effect, corr, PIN, VERDICT_RULES
 from .rendering import trend_words
 from .robustness import FLOOR, rule_eps, READINGS, reading_key
@@ -134,8 +134,8 @@ def _cl_tradeoff(per_seed: dict, n_boot: int = 2000):
         es = _epochs(per_seed, a)
         if len(es) < 2: continue
         lo, hi = es[0], es[-1]
-        out += _q_effects(per_seed, a, lambda q: f"{a}: CL {q}, {lo} minus {hi} epochs" if q != 'TA' else
-                          f"{a}: CL TA, {hi} minus {lo} epochs", (a, lo, 'cl'), (a, hi, 'cl'), n_boot, ta_first=False)
+        out += _q_effects(per_seed, a, lambda q: f"{a}: CL {q}, {epochs_text(lo, hi)}" if q != 'TA' else
+                          f"{a}: CL TA, {epochs_text(hi, lo)}", (a, lo, 'cl'), (a, hi, 'cl'), n_boot, ta_first=False)
         ra = ra_readings(per_seed, a)[0][1]                 # the deciding reading; its effect: fewest minus most
     if not out: return 'fewer than two values of N_epoch were run'
     said = (f"CL's TA from {lo} to {hi} epochs: {_says(out, 'TA', 'falls', 'rises')}; its {ra}: "
@@ -149,7 +149,7 @@ def _tcl_loses(per_seed: dict, n_boot: int = 2000):
         es = _epochs(per_seed, a)
         if len(es) < 2: continue
         lo, hi = es[0], es[-1]
-        build = lambda k: _q_effects(per_seed, a, lambda q: f"{a}: TCL {q}, {lo} minus {hi} epochs",
+        build = lambda k: _q_effects(per_seed, a, lambda q: f"{a}: TCL {q}, {epochs_text(lo, hi)}",
                                      (a, lo, k[lo]), (a, hi, k[hi]), n_boot)
         r = _by_recipe(per_seed, build, [(a, lo), (a, hi)]); out += r['effects']; by[a] = r['by_recipe']
     if not out: return 'fewer than two values of N_epoch were run'
@@ -261,7 +261,7 @@ def restage(fig6: dict, per_image: dict, generators: dict, n_train: int) -> Fig6
     for a, es in fig6['results'].items():
         for e, r in es.items():
             old, gens = fig6['stages'][a][e], generators['generators'][a][e]
-            run = lambda k, g: stage(f"generator ({a}, {e} epoch{'s' * (e != '1')}, {k})",
+            run = lambda k, g: stage(f"generator ({a}, {epochs_text(e)}, {k})",
                                      g['updates_run'] == generators['updates'],
                                      f"ran {g['updates_run']} of its {generators['updates']} updates")
             stages.setdefault(a, {})[e] = dict(

@@ -105,8 +105,10 @@ def _merged(folder, fig6_from=None) -> list:
         rows = [other.get(r['claim'], r) for r in rows]
     return rows
 
-def rules_note(rows: list) -> str:
-    "Lines under a table whose verdicts were re-judged (`rejudged`) or reached by earlier rules (`VERDICT_RULES`)."
+def rules_note(folder, fig6_from=None) -> str:
+    """Lines under `gallery_table(folder, fig6_from)` where its verdicts were re-judged (`rejudged`) or reached by
+    earlier rules (`VERDICT_RULES`)."""
+    rows = _merged(folder, fig6_from)
     old = [r['claim'] for r in rows if r.get('kind') != 'theorem' and r.get('rules', VERDICT_RULES) < VERDICT_RULES]
     again = sorted({r['rejudged'] for r in rows if r.get('rejudged')})
     out = [f"*re-judged*: judged by today's rules from seeds that code {', '.join(again)} stored; what they recorded "

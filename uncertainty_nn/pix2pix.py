@@ -10,7 +10,7 @@ from typing import ClassVar
 import numpy as np, torch
 import matplotlib.pyplot as plt
 from fastcore.basics import patch
-from .core import default, Params, Result, seed_bars
+from .core import default, Params, Result, seed_bars, epochs_text
 from .cifar10 import as_unit
 from .evidence import stage
 from .store import Artifact
@@ -193,7 +193,7 @@ class Generators(Result):
             cap.setdefault(a, {}).setdefault(str(e), {})[v] = dict(capacity=G.meta.get('capacity'),
                                                                    run=G.meta.get('run'), curve=_curve(G.meta))
         for (a, e, k), G in gens.items():
-            m, v, name = G.meta, 'gan' if G.meta['gan'] else 'l1', f"generator ({a}, {e} epoch{'s' * (e != 1)}, {k})"
+            m, v, name = G.meta, 'gan' if G.meta['gan'] else 'l1', f"generator ({a}, {epochs_text(e)}, {k})"
             c = cap.get(a, {}).get(str(e), {}).get(v, {}).get('capacity')
             fresh = {q: x for q, x in (m.get('fresh') or {}).items() if q != 'per_image'} or None
             out.setdefault(a, {}).setdefault(str(e), {})[k] = dict(
@@ -242,7 +242,7 @@ def plot_generator_checks(results: list) -> plt.Figure:
             if c0: ax.axhline(100 * np.mean([c[q] for c in c0]), color='k', ls=ls, lw=0.8, label=lab)
         ns = sorted({gs[k]['n_pairs'] for k in keys})
         ax.set_xscale('log'); ax.minorticks_off(); ax.set_xticks(ns, [f'{n:,}' for n in ns])
-        ax.set_title(f"{a}, {e} epoch{'s' * (e != '1')}", fontsize=9); ax.set_xlabel('training pairs')
+        ax.set_title(f"{a}, {epochs_text(e)}", fontsize=9); ax.set_xlabel('training pairs')
     axs[0, 0].set_ylabel(f'TA on {r0.n_fresh} fresh images (%)'); axs[0, -1].legend(fontsize=5)
     fig.suptitle('Generators on fresh images: X + G(X) against their own outputs given to other images, X + G(X_π)',
                  fontsize=8, y=1.02)

@@ -11,7 +11,7 @@ from .evidence import VERDICT_RULES, failed_stages
 
 # %% auto #0
 __all__ = ['TERMS', 'effect_text', 'show', 'headline', 'verdict_cell', 'claims_table', 'theorems_text', 'anchor', 'claims_words',
-           'claims_details', 'trend_words', 'draw_trend', 'note_zeros', 'spread_labels', 'findings']
+           'stage_reason', 'claims_details', 'trend_words', 'draw_trend', 'note_zeros', 'spread_labels', 'findings']
 
 # %% ../nbs/06_rendering.ipynb #ae0d0016
 TERMS = ("**Terms**: *TA*, *RA*: accuracy on clean test images, and under attack (iterative FGSM); *CL*: the "
@@ -114,8 +114,8 @@ def claims_words(rows: list) -> str:
     return '**In words**:\n\n' + '\n'.join(said) if said else ''
 
 # %% ../nbs/06_rendering.ipynb #ae0d000c
-def _reason(f: dict) -> str:
-    "A failed stage's reason without its subject, which the line names already."
+def stage_reason(f: dict) -> str:
+    "A failed stage's reason without its subject (`f['stage']`), which the line that shows it names already."
     return f['why'].removeprefix(f"{f['stage']}: ").removeprefix(f"{f['stage']} ")
 
 def claims_details(rows: list, stages_apart: bool = False) -> str:
@@ -148,7 +148,7 @@ def claims_details(rows: list, stages_apart: bool = False) -> str:
             if fs and stages_apart:
                 out += ['', f"{head}, their reasons under Stages: " + '; '.join(f"{f['stage']}{seed(f)}" for f in fs)
                         + '.']
-            elif fs: out += ['', f"{head}:", ''] + [f"- {f['stage']}{seed(f)}: {_reason(f)}" for f in fs]
+            elif fs: out += ['', f"{head}:", ''] + [f"- {f['stage']}{seed(f)}: {stage_reason(f)}" for f in fs]
         out.append('')
     return '\n'.join(out)
 
@@ -214,6 +214,7 @@ def findings(gallery, figure: str) -> str:
     if not p.exists(): return f"(no run in {gallery} yet: `uncertainty-nn gallery --run RUN` puts one there)"
     g = json.loads(p.read_text())
     rows = [r for r in g['claims'] if r['figure'] == figure]
+    old = '' if g.get('verdict_rules', 1) == VERDICT_RULES else ', judged by earlier rules (see `VERDICT_RULES`)'
     head = (f"What the `{g['profile']}` profile found, seeds {', '.join(map(str, g['seeds']))} "
-            f"({g.get('data', 'data not recorded')}):\n\n")
+            f"({g.get('data', 'data not recorded')}){old}:\n\n")
     return head + (claims_details(rows) if rows else f"(no claim on {figure} in that run)")

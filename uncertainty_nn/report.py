@@ -12,7 +12,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 from .core import save_figure, Result
 from .files import atomic_write
-from .rendering import claims_table, claims_details, claims_words, theorems_text, TERMS
+from .rendering import claims_table, claims_details, claims_words, theorems_text, TERMS, stage_reason
 from .data import DataInfo
 from .classifiers import Training, plot_training
 from .attacks import Fig1, plot_fig1, claim_fgsm
@@ -81,7 +81,6 @@ def seed_spread(per_seed_numbers: dict) -> dict:
 # %% ../nbs/24_report.ipynb #a5f4b2f0
 def _fig6s(m: dict) -> list: return [v['fig6'] for v in m.get('per_seed', {}).values() if v.get('fig6')]
 
-def _epochs(e: str) -> str: return f"{e} epoch{'s' * (str(e) != '1')}"
 
 def scale_line(m: dict) -> str:
     "The scale a run was judged at, in one line: seeds, precision, images, and the pairs and TA range of Fig 6."
@@ -133,7 +132,7 @@ def stage_matrix(m: dict) -> str:
             if st['ok'] is None: continue
             g['n'] += 1; g['ok'] += bool(st['ok'])
             if st['ok'] is False:
-                why = st['why'].removeprefix(f"{r['stage']}: ").removeprefix(f"{r['stage']} ")
+                why = stage_reason({**st, 'stage': r['stage']})
                 g['fail'].setdefault(r['stage'], [[], why])[0].append(s)
     if not groups: return ''
     lines = ['| stage | | seeds × stages |', '|---|---|---|']

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 import numpy as np, torch, torch.nn as nn
 import matplotlib.pyplot as plt
-from .core import Result, seed_bars
+from .core import Result, seed_bars, epochs_text
 from .data import subset
 from .cifar10 import Split
 from .store import DataSpec, Measure, RunParams  # names in the specs' annotations (show_doc)
@@ -110,7 +110,7 @@ class Fig6(Result):
         for a in p.archs:
             for e in map(str, p.epoch_list):
                 specs, caps = generator_specs(p, a, int(e)), capacity_specs(p, a, int(e))
-                name = f"{a}, {e} epoch" + 's' * (e != '1')
+                name = f"{a}, {epochs_text(e)}"
                 m, res = store.get(specs[0].ifa.classifier), store.get(specs[0].ifa)
                 cl, pi = scores(m, test, p)
                 r = results.setdefault(a, {})[e] = dict(cl_ta=cl['ta'], cl_ra=cl['ra'], cl_eps=cl['eps'],
@@ -211,7 +211,7 @@ def plot_robustness(results: list) -> plt.Figure:
                       'o-', color=col)
         ax.axhline(100 * FLOOR, color='grey', ls=':', lw=0.8)
         ax.set_xscale('log', base=2); ax.minorticks_off(); ax.set_xticks(r0.grid, grid)
-        ax.set_title(f"{a}, {e} epoch{'s' * (e != '1')}", fontsize=9); ax.set_xlabel('ε (/255)'); ax.legend(fontsize=5)
+        ax.set_title(f"{a}, {epochs_text(e)}", fontsize=9); ax.set_xlabel('ε (/255)'); ax.legend(fontsize=5)
     axs[0, 0].set_ylabel('RA (% of test images)')
     seeds = f'; {len(results)} seeds, mean ± 1 s.d.' if len(results) > 1 else ''
     fig.suptitle(f'Robustness over ε: BIM-{r0.ra_steps} (α = ε/{r0.ra_steps}) on {r0.n_test} test images; median ε* '
