@@ -121,8 +121,8 @@ def stage_reason(f: dict) -> str:
 def claims_details(rows: list, stages_apart: bool = False) -> str:
     """Every claim in full, as Markdown: rule, scale, effects with each seed's value, other readings, stages, theorems.
     `stages_apart`: the document says elsewhere each stage's reason (the report's stage matrix), each verdict's scale
-    (its verdicts table) and that one seed's intervals cover only the images: here a claim names its failed stages,
-    in one line, and says none of those again."""
+    and recipes (its verdicts table) and that one seed's intervals cover only the images: here a claim names its
+    failed stages, in one line, and says none of those again."""
     out, seed = [], lambda f: '' if f['seed'] is None else f", seed {f['seed']}"
     for r in rows:
         out += [f"### {r['claim']}", '', f"**{r['verdict']}**. {r['rule']}", '']
@@ -133,7 +133,8 @@ def claims_details(rows: list, stages_apart: bool = False) -> str:
             continue
         said = ('reading',) if stages_apart else ('scale', 'reading')
         out += [f"{k.capitalize()}: {r[k]}." for k in said if r.get(k)]
-        if r.get('by_recipe'): out += ['By recipe: ' + '; '.join(f"{k}, {v}" for k, v in r['by_recipe'].items()) + '.']
+        if r.get('by_recipe') and not stages_apart:
+            out += ['By recipe: ' + '; '.join(f"{k}, {v}" for k, v in r['by_recipe'].items()) + '.']
         if r.get('says'): out.append(f"In words: {r['says']}.")
         if any(r.get(k) for k in ('scale', 'reading', 'by_recipe', 'says')): out.append('')
         seeds = len(r.get('seeds', [])) > 1
